@@ -1,0 +1,114 @@
+/*
+ * dns/finding: the finding list every check writes into.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "common/xmalloc.h"
+#include "dns/finding.h"
+
+void dns_findings_init(struct dns_findings *f)
+{
+	f->v = NULL;
+	f->n = 0;
+}
+
+void dns_findings_clear(struct dns_findings *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].check);
+		free(f->v[i].code);
+		free(f->v[i].message);
+		free(f->v[i].fix);
+		free(f->v[i].evidence);
+	}
+	free(f->v);
+	dns_findings_init(f);
+}
+
+void dns_findings_add(struct dns_findings *f, const char *check, const char *code,
+		      enum dns_sev sev, const char *fix, const char *evidence, size_t evidence_len,
+		      const char *fmt, ...)
+{
+	struct dns_finding *d;
+	va_list ap;
+	int n;
+
+	f->v = xreallocarray(f->v, f->n + 1, sizeof *f->v);
+	d = &f->v[f->n++];
+	d->check = xstrdup(check);
+	d->code = xstrdup(code);
+	d->sev = sev;
+	d->fix = fix ? xstrdup(fix) : NULL;
+	if (evidence == NULL)
+		d->evidence = NULL;
+	else
+		d->evidence = xmemdup0(evidence, evidence_len == (size_t)-1 ? strlen(evidence)
+									  : evidence_len);
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatal("dns_findings_add: bad format");
+	d->message = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(d->message, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+}
+
+const char *dns_sev_name(enum dns_sev s)
+{
+	switch (s) {
+	case SEV_OK:
+		return "ok";
+	case SEV_INFO:
+		return "info";
+	case SEV_WARN:
+		return "warn";
+	case SEV_CRITICAL:
+		return "critical";
+	case SEV_UNKNOWN:
+		return "unknown";
+	}
+	return "unknown";
+}
+
+static int rank(enum dns_sev s)
+{
+	switch (s) {
+	case SEV_OK:
+		return 0;
+	case SEV_INFO:
+		return 1;
+	case SEV_UNKNOWN:
+		return 2;
+	case SEV_WARN:
+		return 3;
+	case SEV_CRITICAL:
+		return 4;
+	}
+	return 2;
+}
+
+int dns_sev_worse(enum dns_sev a, enum dns_sev b)
+{
+	return rank(a) > rank(b);
+}
+
+enum dns_sev dns_findings_worst(const struct dns_findings *f)
+{
+	enum dns_sev w = SEV_OK;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (dns_sev_worse(f->v[i].sev, w))
+			w = f->v[i].sev;
+	return w;
+}
+
+int dns_findings_has(const struct dns_findings *f, const char *code)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].code, code) == 0)
+			return 1;
+	return 0;
+}

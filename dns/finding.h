@@ -1,0 +1,60 @@
+/*
+ * dns/finding: what every check produces (DESIGN.md 5):
+ *   {check, code, severity, message, fix, evidence}
+ * Codes are stable UPPER_SNAKE identifiers documented in docs/findings.md.
+ * message and fix are plain words for a founder; fix carries the exact record
+ * to publish where one helps; evidence is the raw data the finding rests on
+ * (a record, an answer).  All text may contain bytes from DNS: renderers
+ * escape, nothing here does.
+ *
+ * A DNS timeout is SEV_UNKNOWN, never SEV_CRITICAL (DESIGN.md 5).
+ */
+#ifndef MAILPULSE_DNS_FINDING_H
+#define MAILPULSE_DNS_FINDING_H
+
+#include <stddef.h>
+#include "common/err.h"
+
+/* Order matters only for display; use dns_finding_worse() to compare. */
+enum dns_sev { SEV_OK, SEV_INFO, SEV_WARN, SEV_CRITICAL, SEV_UNKNOWN };
+
+struct dns_finding {
+	char *check; /* "spf", "dkim", "dmarc", "mx", "mta-sts", "tls-rpt", "bimi", "dns" */
+	char *code;  /* "SPF_MISSING" ... */
+	enum dns_sev sev;
+	char *message;
+	char *fix;      /* may be NULL */
+	char *evidence; /* may be NULL */
+};
+
+struct dns_findings {
+	struct dns_finding *v;
+	size_t n;
+};
+
+void dns_findings_init(struct dns_findings *f);
+/* Free every finding; f is empty and reusable afterwards. */
+void dns_findings_clear(struct dns_findings *f);
+
+/*
+ * Add a finding.  fix and evidence may be NULL; evidence may hold any bytes
+ * (evidence_len of them; pass (size_t)-1 for a C string).  message is
+ * printf-formatted.
+ */
+void dns_findings_add(struct dns_findings *f, const char *check, const char *code,
+		      enum dns_sev sev, const char *fix, const char *evidence, size_t evidence_len,
+		      const char *fmt, ...) MP_PRINTF(8, 9);
+
+/* "ok", "info", "warn", "critical", "unknown". */
+const char *dns_sev_name(enum dns_sev s);
+/*
+ * True when a is worse than b for an overall status: critical > warn >
+ * unknown > info > ok (a broken record outranks a record we could not read).
+ */
+int dns_sev_worse(enum dns_sev a, enum dns_sev b);
+/* Worst severity in the list (SEV_OK when empty). */
+enum dns_sev dns_findings_worst(const struct dns_findings *f);
+/* True when the list holds a finding with this code. */
+int dns_findings_has(const struct dns_findings *f, const char *code);
+
+#endif
