@@ -1,0 +1,167 @@
+/*
+ * common/json: jansson behind a small facade (see json.h).
+ */
+#include <jansson.h>
+#include <string.h>
+#include "common/buf.h"
+#include "common/json.h"
+#include "common/xmalloc.h"
+
+#define J(v) ((json_t *)(v))
+#define W(v) ((struct common_json *)(v))
+
+static json_t *must(json_t *v)
+{
+	if (v == NULL)
+		fatal("jansson: out of memory");
+	return v;
+}
+
+struct common_json *common_json_object(void)
+{
+	return W(must(json_object()));
+}
+
+struct common_json *common_json_array(void)
+{
+	return W(must(json_array()));
+}
+
+/* Length of a valid UTF-8 sequence starting at s (RFC 3629 table), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t left)
+{
+	size_t n;
+	unsigned c = s[0], min;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000;
+	else
+		return 0;
+	if (left < n)
+		return 0;
+	unsigned cp = c & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+char *common_json_utf8_clean(const char *s, size_t len, size_t *outlen)
+{
+	struct buf b;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	common_buf_init(&b, len * 3 + 1);
+	while (i < len) {
+		size_t n = utf8_seq(p + i, len - i);
+
+		/* The buffer was sized for the worst case (every byte -> 3 bytes of U+FFFD). */
+		if (n == 0) {
+			if (common_buf_append(&b, "\xef\xbf\xbd", 3) != ERR_OK)
+				fatal("utf8_clean: size");
+			i++;
+		} else {
+			if (common_buf_append(&b, p + i, n) != ERR_OK)
+				fatal("utf8_clean: size");
+			i += n;
+		}
+	}
+	return common_buf_steal(&b, outlen);
+}
+
+struct common_json *common_json_string(const char *s, size_t len)
+{
+	char *clean;
+	size_t n;
+	json_t *v;
+
+	if (s == NULL)
+		return common_json_null();
+	if (len == (size_t)-1)
+		len = strlen(s);
+	clean = common_json_utf8_clean(s, len, &n);
+	v = must(json_stringn_nocheck(clean, n));
+	free(clean);
+	return W(v);
+}
+
+struct common_json *common_json_int(long long v)
+{
+	return W(must(json_integer(v)));
+}
+
+struct common_json *common_json_real(double v)
+{
+	return W(must(json_real(v)));
+}
+
+struct common_json *common_json_bool(bool v)
+{
+	return W(must(json_boolean(v)));
+}
+
+struct common_json *common_json_null(void)
+{
+	return W(json_null());
+}
+
+void common_json_set(struct common_json *obj, const char *key, struct common_json *val)
+{
+	if (json_object_set_new(J(obj), key, J(val)) != 0)
+		fatal("jansson: object set failed");
+}
+
+void common_json_set_str(struct common_json *obj, const char *key, const char *s)
+{
+	common_json_set(obj, key, common_json_string(s, (size_t)-1));
+}
+
+void common_json_set_strn(struct common_json *obj, const char *key, const char *s, size_t len)
+{
+	common_json_set(obj, key, common_json_string(s, len));
+}
+
+void common_json_set_int(struct common_json *obj, const char *key, long long v)
+{
+	common_json_set(obj, key, common_json_int(v));
+}
+
+void common_json_set_bool(struct common_json *obj, const char *key, bool v)
+{
+	common_json_set(obj, key, common_json_bool(v));
+}
+
+void common_json_push(struct common_json *arr, struct common_json *val)
+{
+	if (json_array_append_new(J(arr), J(val)) != 0)
+		fatal("jansson: array append failed");
+}
+
+char *common_json_dump(const struct common_json *v, bool pretty)
+{
+	char *s = json_dumps(J(v), (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER);
+	char *r;
+
+	if (s == NULL)
+		fatal("jansson: dump failed");
+	r = xstrdup(s);
+	free(s);
+	return r;
+}
+
+void common_json_free(struct common_json *v)
+{
+	if (v)
+		json_decref(J(v));
+}
