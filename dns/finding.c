@@ -26,9 +26,9 @@ void dns_findings_clear(struct dns_findings *f)
 	dns_findings_init(f);
 }
 
-void dns_findings_add(struct dns_findings *f, const char *check, const char *code,
-		      enum dns_sev sev, const char *fix, const char *evidence, size_t evidence_len,
-		      const char *fmt, ...)
+void dns_findings_add(struct dns_findings *f, const char *check, const char *code, enum dns_sev sev,
+		      const char *fix, const char *evidence, size_t evidence_len, const char *fmt,
+		      ...)
 {
 	struct dns_finding *d;
 	va_list ap;
@@ -40,11 +40,13 @@ void dns_findings_add(struct dns_findings *f, const char *check, const char *cod
 	d->code = xstrdup(code);
 	d->sev = sev;
 	d->fix = fix ? xstrdup(fix) : NULL;
-	if (evidence == NULL)
+	if (evidence == NULL) {
 		d->evidence = NULL;
-	else
-		d->evidence = xmemdup0(evidence, evidence_len == (size_t)-1 ? strlen(evidence)
-									  : evidence_len);
+		d->evidence_len = 0;
+	} else {
+		d->evidence_len = evidence_len == (size_t)-1 ? strlen(evidence) : evidence_len;
+		d->evidence = xmemdup0(evidence, d->evidence_len);
+	}
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);

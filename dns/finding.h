@@ -24,7 +24,8 @@ struct dns_finding {
 	enum dns_sev sev;
 	char *message;
 	char *fix;      /* may be NULL */
-	char *evidence; /* may be NULL */
+	char *evidence; /* may be NULL; evidence_len bytes, may hold NULs, NUL-terminated */
+	size_t evidence_len;
 };
 
 struct dns_findings {

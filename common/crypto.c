@@ -1,0 +1,392 @@
+/*
+ * common/crypto: OpenSSL behind a small API (see crypto.h).
+ *
+ * RFC 6376 3.6.1 (DKIM k=rsa p= data), RFC 8463 4 (ed25519 p= is the raw
+ * 32-byte key), RFC 8301 (key sizes are judged by dns/dkim_key, not here).
+ *
+ * OpenSSL's error queue is cleared after every failed call so that nothing
+ * from one key leaks into the next caller's error text, and no OpenSSL error
+ * string is ever copied out (they can quote input).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include "common/crypto.h"
+#include "common/xmalloc.h"
+
+static void set_why(char *why, size_t whysz, const char *text)
+{
+	if (why != NULL && whysz > 0)
+		snprintf(why, whysz, "%s", text);
+}
+
+static bool b64_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/';
+}
+
+enum mp_err common_crypto_b64_decode(const char *in, size_t len, unsigned char **out,
+				     size_t *outlen)
+{
+	size_t body = len, pad, i;
+	char *padded;
+	unsigned char *dec;
+	int n;
+
+	if (len > COMMON_CRYPTO_B64_MAX)
+		return ERR_LIMIT;
+	/* RFC 6376 3.5: at most two '=' and only at the end. */
+	while (body > 0 && in[body - 1] == '=' && len - body < 2)
+		body--;
+	for (i = 0; i < body; i++)
+		if (!b64_char((unsigned char)in[i]))
+			return ERR_PARSE;
+	if (body % 4 == 1)
+		return ERR_PARSE;
+	pad = (4 - body % 4) % 4;
+	if (len - body > pad)
+		return ERR_PARSE; /* "AAAA=" or "AA===" */
+	padded = xmalloc(body + pad + 1);
+	memcpy(padded, in, body);
+	memset(padded + body, '=', pad);
+	padded[body + pad] = '\0';
+	dec = xmalloc((body + pad) / 4 * 3 + 1);
+	n = body + pad ? EVP_DecodeBlock(dec, (const unsigned char *)padded, (int)(body + pad)) : 0;
+	free(padded);
+	if (n < 0 || (size_t)n < pad) {
+		ERR_clear_error();
+		free(dec);
+		return ERR_PARSE;
+	}
+	*out = dec;
+	*outlen = (size_t)n - pad;
+	return ERR_OK;
+}
+
+/* Fill out from pk (public half only). */
+static enum mp_err export_pub(EVP_PKEY *pk, struct common_crypto_pubkey *out)
+{
+	unsigned char *der = NULL;
+	int n = i2d_PUBKEY(pk, &der);
+
+	if (n <= 0) {
+		ERR_clear_error();
+		return ERR_PARSE;
+	}
+	out->spki = (unsigned char *)xmemdup0(der, (size_t)n);
+	out->spki_len = (size_t)n;
+	OPENSSL_free(der);
+	/* OpenSSL says 253 for ed25519; people and DNS tools say 256. */
+	out->bits =
+	    EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519 ? 256 : (unsigned)EVP_PKEY_get_bits(pk);
+	return ERR_OK;
+}
+
+static enum common_crypto_keytype pk_type(EVP_PKEY *pk)
+{
+	switch (EVP_PKEY_get_base_id(pk)) {
+	case EVP_PKEY_RSA:
+		return COMMON_CRYPTO_RSA;
+	case EVP_PKEY_ED25519:
+		return COMMON_CRYPTO_ED25519;
+	default:
+		return 0;
+	}
+}
+
+static EVP_PKEY *rsa_from_der(const unsigned char *data, size_t len, const char **why)
+{
+	const unsigned char *p = data;
+	EVP_PKEY *pk = d2i_PUBKEY(NULL, &p, (long)len);
+
+	if (pk != NULL && p != data + len) {
+		*why = "the key data has trailing bytes after the key";
+		EVP_PKEY_free(pk);
+		return NULL;
+	}
+	if (pk == NULL) {
+		/* RFC 6376 3.6.1 names RSAPublicKey (PKCS#1); accept it too. */
+		ERR_clear_error();
+		p = data;
+		pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len);
+		if (pk != NULL && p != data + len) {
+			EVP_PKEY_free(pk);
+			pk = NULL;
+		}
+	}
+	if (pk == NULL) {
+		*why = "the key data is not a DER-encoded public key";
+		return NULL;
+	}
+	if (pk_type(pk) != COMMON_CRYPTO_RSA) {
+		*why = pk_type(pk) == COMMON_CRYPTO_ED25519
+			   ? "the key is ed25519 but the record says k=rsa (add k=ed25519 and "
+			     "publish the raw 32-byte key)"
+			   : "the key is not an RSA key (DKIM supports rsa and ed25519)";
+		EVP_PKEY_free(pk);
+		return NULL;
+	}
+	return pk;
+}
+
+static EVP_PKEY *ed25519_from_raw(const unsigned char *data, size_t len, const char **why)
+{
+	EVP_PKEY *pk;
+
+	if (len == 44 && data[0] == 0x30) {
+		*why =
+		    "p= holds a full SubjectPublicKeyInfo (44 bytes); RFC 8463 wants only the raw "
+		    "32-byte ed25519 key";
+		return NULL;
+	}
+	if (len != 32) {
+		*why = "an ed25519 key must be exactly 32 bytes (RFC 8463)";
+		return NULL;
+	}
+	pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, data, len);
+	if (pk == NULL)
+		*why = "the ed25519 key could not be loaded";
+	return pk;
+}
+
+enum mp_err common_crypto_dkim_pubkey(const unsigned char *data, size_t len,
+				      enum common_crypto_keytype kt,
+				      struct common_crypto_pubkey *out, char *why, size_t whysz)
+{
+	struct common_crypto_pubkey k = {0};
+	const char *reason = "unsupported key type";
+	EVP_PKEY *pk = NULL;
+	enum mp_err err = ERR_PARSE;
+
+	if (len == 0 || len > COMMON_CRYPTO_B64_MAX)
+		reason = len ? "the key data is too long" : "the key data is empty";
+	else if (kt == COMMON_CRYPTO_RSA)
+		pk = rsa_from_der(data, len, &reason);
+	else if (kt == COMMON_CRYPTO_ED25519)
+		pk = ed25519_from_raw(data, len, &reason);
+	if (pk == NULL)
+		goto out;
+	k.type = kt;
+	err = export_pub(pk, &k);
+	if (err != ERR_OK) {
+		reason = "the key could not be re-encoded";
+		goto out;
+	}
+	*out = k;
+out:
+	if (err != ERR_OK)
+		set_why(why, whysz, reason);
+	EVP_PKEY_free(pk);
+	ERR_clear_error();
+	return err;
+}
+
+/* Read at most COMMON_CRYPTO_KEYFILE_MAX bytes of path. */
+static enum mp_err slurp(const char *path, unsigned char **data, size_t *len, char *why,
+			 size_t whysz)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *p;
+	size_t n;
+
+	if (f == NULL) {
+		if (why != NULL && whysz > 0)
+			snprintf(why, whysz, "cannot open %s: %s", path, strerror(errno));
+		return ERR_IO;
+	}
+	p = xmalloc(COMMON_CRYPTO_KEYFILE_MAX + 1);
+	n = fread(p, 1, COMMON_CRYPTO_KEYFILE_MAX + 1, f);
+	if (ferror(f)) {
+		if (why != NULL && whysz > 0)
+			snprintf(why, whysz, "cannot read %s: %s", path, strerror(errno));
+		fclose(f);
+		free(p);
+		return ERR_IO;
+	}
+	fclose(f);
+	if (n > COMMON_CRYPTO_KEYFILE_MAX) {
+		OPENSSL_cleanse(p, n);
+		free(p);
+		if (why != NULL && whysz > 0)
+			snprintf(why, whysz, "%s is larger than %d bytes: not a key file", path,
+				 COMMON_CRYPTO_KEYFILE_MAX);
+		return ERR_LIMIT;
+	}
+	*data = p;
+	*len = n;
+	return ERR_OK;
+}
+
+/* Never prompt for a passphrase: encrypted keys simply fail to load. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+static bool has(const unsigned char *p, size_t len, const char *needle)
+{
+	return memmem(p, len, needle, strlen(needle)) != NULL;
+}
+
+/* Try PEM, then DER, then base64 DER.  *why is a fixed sentence on failure. */
+static EVP_PKEY *parse_private(const unsigned char *p, size_t len, const char **why)
+{
+	EVP_PKEY *pk = NULL;
+	const unsigned char *q = p;
+	unsigned char *der = NULL;
+	size_t derlen = 0;
+
+	if (has(p, len, "-----BEGIN")) {
+		BIO *bio = BIO_new_mem_buf(p, (int)len);
+
+		if (bio == NULL)
+			fatal("crypto: out of memory");
+		pk = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+		BIO_free(bio);
+		if (pk == NULL) {
+			if (has(p, len, "ENCRYPTED"))
+				*why = "the key file is encrypted with a passphrase; store it "
+				       "unencrypted with tight permissions instead";
+			else if (has(p, len, "PUBLIC KEY-----") && !has(p, len, "PRIVATE KEY-----"))
+				*why = "the file holds a public key, not a private key";
+			else
+				*why = "the file is PEM but holds no usable private key";
+		}
+		return pk;
+	}
+	pk = d2i_AutoPrivateKey(NULL, &q, (long)len);
+	if (pk == NULL) {
+		size_t n = len;
+
+		while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r' || p[n - 1] == ' '))
+			n--;
+		if (common_crypto_b64_decode((const char *)p, n, &der, &derlen) == ERR_OK) {
+			q = der;
+			pk = d2i_AutoPrivateKey(NULL, &q, (long)derlen);
+			OPENSSL_cleanse(der, derlen);
+			free(der);
+		}
+	}
+	if (pk == NULL)
+		*why = "the file is not a private key (expected PEM, as written by "
+		       "`openssl genpkey`)";
+	return pk;
+}
+
+enum mp_err common_crypto_privkey_load(const char *path, struct common_crypto_pubkey *out,
+				       char *why, size_t whysz)
+{
+	struct common_crypto_pubkey k = {0};
+	unsigned char *data = NULL;
+	const char *reason = NULL;
+	size_t len = 0;
+	EVP_PKEY *pk = NULL;
+	enum mp_err err;
+
+	err = slurp(path, &data, &len, why, whysz);
+	if (err != ERR_OK)
+		return err;
+	err = ERR_PARSE;
+	pk = parse_private(data, len, &reason);
+	if (pk == NULL)
+		goto out;
+	k.type = pk_type(pk);
+	if (k.type == 0) {
+		reason = "the key is neither RSA nor ed25519, the two DKIM key types";
+		goto out;
+	}
+	if (export_pub(pk, &k) != ERR_OK) {
+		reason = "the public half of the key could not be encoded";
+		goto out;
+	}
+	*out = k;
+	err = ERR_OK;
+out:
+	if (err != ERR_OK && why != NULL && whysz > 0)
+		snprintf(why, whysz, "%s: %s", path, reason);
+	EVP_PKEY_free(pk);
+	ERR_clear_error();
+	OPENSSL_cleanse(data, len);
+	free(data);
+	return err;
+}
+
+char *common_crypto_b64_encode(const void *p, size_t len)
+{
+	char *r;
+	int n;
+
+	if (len > (size_t)1 << 28)
+		fatal("crypto: base64 input too large");
+	r = xmalloc((len + 2) / 3 * 4 + 1);
+	n = EVP_EncodeBlock((unsigned char *)r, p, (int)len);
+	r[n < 0 ? 0 : n] = '\0';
+	return r;
+}
+
+char *common_crypto_dkim_p_value(const struct common_crypto_pubkey *k)
+{
+	/* RFC 8463 4: the ed25519 SubjectPublicKeyInfo ends with the raw 32 bytes. */
+	if (k->type == COMMON_CRYPTO_ED25519 && k->spki_len >= 32)
+		return common_crypto_b64_encode(k->spki + k->spki_len - 32, 32);
+	return common_crypto_b64_encode(k->spki, k->spki_len);
+}
+
+bool common_crypto_pubkey_eq(const struct common_crypto_pubkey *a,
+			     const struct common_crypto_pubkey *b)
+{
+	return a->type == b->type && a->spki_len == b->spki_len && a->spki != NULL &&
+	       b->spki != NULL && memcmp(a->spki, b->spki, a->spki_len) == 0;
+}
+
+void common_crypto_pubkey_free(struct common_crypto_pubkey *k)
+{
+	if (k == NULL)
+		return;
+	free(k->spki);
+	memset(k, 0, sizeof *k);
+}
+
+const char *common_crypto_keytype_name(enum common_crypto_keytype kt)
+{
+	return kt == COMMON_CRYPTO_ED25519 ? "ed25519" : "rsa";
+}
+
+bool common_crypto_ct_eq(const void *a, const void *b, size_t len)
+{
+	return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+enum mp_err common_crypto_random(void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	while (len > 0) {
+		int chunk = len > 1u << 20 ? 1 << 20 : (int)len;
+
+		if (RAND_bytes(p, chunk) != 1) {
+			ERR_clear_error();
+			return ERR_IO;
+		}
+		p += chunk;
+		len -= (size_t)chunk;
+	}
+	return ERR_OK;
+}
+
+void common_crypto_sha256(const void *p, size_t len, unsigned char out[32])
+{
+	if (EVP_Digest(p, len, out, NULL, EVP_sha256(), NULL) != 1)
+		fatal("crypto: SHA-256 failed");
+}

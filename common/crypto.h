@@ -1,0 +1,107 @@
+/*
+ * common/crypto: the one module that includes OpenSSL headers (STYLE.md 6).
+ *
+ * What it does: decodes base64, turns the public-key data of a DKIM key
+ * record into a checked public key (RSA SubjectPublicKeyInfo or PKCS#1
+ * RSAPublicKey per RFC 6376 3.6.1, raw 32-byte ed25519 per RFC 8463 4),
+ * loads a private key file (PEM or DER, RSA or ed25519) and tells whether it
+ * is the private half of a published key, and offers a constant-time compare,
+ * random bytes and SHA-256 for the rest of the program.
+ *
+ * What it does not: sign or verify messages (mail/dkim uses libopendkim),
+ * talk TLS, or ever put key material into an error text: every "why" text is
+ * a fixed sentence plus, at most, the file name and the system error.
+ */
+#ifndef MAILPULSE_COMMON_CRYPTO_H
+#define MAILPULSE_COMMON_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "common/err.h"
+
+/* Longest base64 text common_crypto_b64_decode() accepts (a 16384-bit RSA key is ~2.8 KB). */
+#define COMMON_CRYPTO_B64_MAX 16384
+/* Largest private key file common_crypto_privkey_load() reads. */
+#define COMMON_CRYPTO_KEYFILE_MAX 65536
+
+enum common_crypto_keytype {
+	COMMON_CRYPTO_RSA = 1,
+	COMMON_CRYPTO_ED25519,
+};
+
+/* A checked public key.  Holds only public data. */
+struct common_crypto_pubkey {
+	enum common_crypto_keytype type;
+	unsigned bits;	     /* RSA modulus size; 256 for ed25519 */
+	unsigned char *spki; /* canonical DER SubjectPublicKeyInfo; owned */
+	size_t spki_len;
+};
+
+/*
+ * Decode strict base64 [in, in+len): only A-Z a-z 0-9 + / and at most two
+ * trailing '='; missing padding is tolerated (RFC 6376 3.5 base64string
+ * makes it optional).  No whitespace: callers strip FWS first.
+ * ERR_OK: *out (caller frees with free()) holds *outlen bytes.
+ * ERR_PARSE: not base64.  ERR_LIMIT: longer than COMMON_CRYPTO_B64_MAX.
+ */
+enum mp_err common_crypto_b64_decode(const char *in, size_t len, unsigned char **out,
+				     size_t *outlen) MP_WUR;
+
+/*
+ * Check the decoded p= data of a DKIM key record of type kt.
+ * RSA: DER SubjectPublicKeyInfo (what everyone publishes) or a bare PKCS#1
+ * RSAPublicKey (what RFC 6376 3.6.1 literally says).  ed25519: exactly the 32
+ * raw key bytes (RFC 8463 4); a full SubjectPublicKeyInfo there is refused
+ * with a reason that says so.
+ * ERR_OK: *out is filled (free with common_crypto_pubkey_free()).
+ * ERR_PARSE: not a usable key of that type; why (size whysz) says why in
+ * plain words.
+ */
+enum mp_err common_crypto_dkim_pubkey(const unsigned char *data, size_t len,
+				      enum common_crypto_keytype kt,
+				      struct common_crypto_pubkey *out, char *why,
+				      size_t whysz) MP_WUR;
+
+/*
+ * Load the private key in the file at path (PEM, DER, or base64 DER as
+ * libopendkim accepts; RSA or ed25519; no passphrase) and return its public
+ * half in *out (free with common_crypto_pubkey_free()).  The file bytes are
+ * wiped from memory before returning.
+ * ERR_IO: cannot open or read the file.  ERR_LIMIT: larger than
+ * COMMON_CRYPTO_KEYFILE_MAX.  ERR_PARSE: not a private key we can use
+ * (encrypted, a public key, another algorithm, garbage).  why says which in
+ * plain words and never contains key bytes.
+ */
+enum mp_err common_crypto_privkey_load(const char *path, struct common_crypto_pubkey *out,
+				       char *why, size_t whysz) MP_WUR;
+
+/* Base64 (with padding, no line breaks) of [p, p+len).  Caller frees. */
+char *common_crypto_b64_encode(const void *p, size_t len);
+
+/*
+ * The p= value to publish for k in a DKIM key record: base64 of the
+ * SubjectPublicKeyInfo for RSA, of the raw 32-byte key for ed25519 (RFC
+ * 8463 4).  Public data only.  Caller frees.
+ */
+char *common_crypto_dkim_p_value(const struct common_crypto_pubkey *k);
+
+/* True when a and b are the same public key. */
+bool common_crypto_pubkey_eq(const struct common_crypto_pubkey *a,
+			     const struct common_crypto_pubkey *b);
+
+/* Free what k owns; k is zeroed.  NULL is a no-op. */
+void common_crypto_pubkey_free(struct common_crypto_pubkey *k);
+
+/* "rsa" or "ed25519". */
+const char *common_crypto_keytype_name(enum common_crypto_keytype kt);
+
+/* Constant-time equality of two len-byte buffers (for tokens and MACs). */
+bool common_crypto_ct_eq(const void *a, const void *b, size_t len);
+
+/* Fill buf with len cryptographically strong random bytes.  ERR_IO if the RNG fails. */
+enum mp_err common_crypto_random(void *buf, size_t len) MP_WUR;
+
+/* SHA-256 of [p, p+len) into out. */
+void common_crypto_sha256(const void *p, size_t len, unsigned char out[32]);
+
+#endif

@@ -1,0 +1,16 @@
+/*
+ * daemon/cmd: the subcommands of `mailpulse`, each `int f(argc, argv)` with
+ * argv[0] the subcommand name, returning the process exit status.
+ */
+#ifndef MAILPULSE_DAEMON_CMD_H
+#define MAILPULSE_DAEMON_CMD_H
+
+/* Bad usage or a set-up failure: Nagios UNKNOWN, so monitors do not read it as OK. */
+#define DAEMON_EXIT_USAGE 3
+
+/* `mailpulse check`: see daemon/cmd_check.c and mailpulse(1). */
+int daemon_cmd_check(int argc, char **argv);
+/* `mailpulse spf`: see daemon/cmd_spf.c and mailpulse(1). */
+int daemon_cmd_spf(int argc, char **argv);
+
+#endif

@@ -1,0 +1,286 @@
+/*
+ * daemon/cmd_check: `mailpulse check DOMAIN...` (DESIGN.md 5).
+ *
+ * Parses the options, converts every domain to its A-label form (libidn2 via
+ * dns/name), runs all posture checks concurrently (dns/runner over one
+ * c-ares resolver and one HTTPS fetcher) and prints the report
+ * (daemon/render).  Exit codes are Nagios': 0 OK, 1 WARNING, 2 CRITICAL,
+ * 3 UNKNOWN (also for bad usage).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/fetch.h"
+#include "common/str.h"
+#include "common/xmalloc.h"
+#include "daemon/cli_args.h"
+#include "daemon/cmd.h"
+#include "daemon/render.h"
+#include "dns/name.h"
+#include "dns/orgdomain.h"
+#include "dns/posture.h"
+#include "dns/resolver.h"
+#include "dns/runner.h"
+
+struct check_args {
+	struct daemon_strv domains, selectors, keysel, keyfile, resolvers;
+	enum daemon_render_format fmt;
+	bool explain, no_discovery, no_https;
+	unsigned timeout_ms, qps, concurrency, https_port;
+	const char *ca_file, *expect_dmarc;
+};
+
+static void check_usage(FILE *out)
+{
+	fputs("usage: mailpulse check DOMAIN... [--domains-file F] [--selector S]...\n"
+	      "         [--dkim-key SELECTOR=FILE]... [--resolver HOST[:PORT]]...\n"
+	      "         [--timeout SECS] [--format text|json|nagios] [--explain]\n"
+	      "         [--expect-dmarc none|quarantine|reject] [--no-discovery]\n"
+	      "         [--qps N] [--concurrency N] [--ca-file F] [--no-https]\n"
+	      "exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n",
+	      out);
+}
+
+enum { OPT_DOMAINS = 256, OPT_KEY, OPT_EXPECT, OPT_NODISC, OPT_QPS, OPT_CONC, OPT_CA,
+       OPT_HTTPS_PORT, OPT_NOHTTPS };
+
+static const struct option check_opts[] = {
+	{ "domains-file", required_argument, NULL, OPT_DOMAINS },
+	{ "selector", required_argument, NULL, 's' },
+	{ "dkim-key", required_argument, NULL, OPT_KEY },
+	{ "resolver", required_argument, NULL, 'r' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "explain", no_argument, NULL, 'e' },
+	{ "expect-dmarc", required_argument, NULL, OPT_EXPECT },
+	{ "no-discovery", no_argument, NULL, OPT_NODISC },
+	{ "qps", required_argument, NULL, OPT_QPS },
+	{ "concurrency", required_argument, NULL, OPT_CONC },
+	{ "ca-file", required_argument, NULL, OPT_CA },
+	{ "https-port", required_argument, NULL, OPT_HTTPS_PORT },
+	{ "no-https", no_argument, NULL, OPT_NOHTTPS },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool parse_uint(const char *s, unsigned max, unsigned *out)
+{
+	uint64_t v;
+
+	if (common_str_to_u64(s, strlen(s), max, &v) != ERR_OK)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+/* One option; false (with a message printed) on bad usage. */
+static bool check_opt(struct check_args *a, int c, const char *arg)
+{
+	const char *why = NULL, *eq;
+
+	switch (c) {
+	case OPT_DOMAINS:
+		if (daemon_cli_read_domains(arg, &a->domains, &why) != ERR_OK) {
+			fprintf(stderr, "mailpulse check: %s: %s\n", arg, why);
+			return false;
+		}
+		return true;
+	case 's':
+		daemon_strv_push(&a->selectors, arg);
+		return true;
+	case OPT_KEY:
+		eq = strchr(arg, '=');
+		if (eq == NULL || eq == arg || eq[1] == '\0') {
+			fputs("mailpulse check: --dkim-key wants SELECTOR=FILE\n", stderr);
+			return false;
+		}
+		{
+			char *sel = xmemdup0(arg, (size_t)(eq - arg));
+
+			daemon_strv_push(&a->keysel, sel);
+			daemon_strv_push(&a->keyfile, eq + 1);
+			free(sel);
+		}
+		return true;
+	case 'r':
+		daemon_strv_push(&a->resolvers, arg);
+		return true;
+	case 't':
+		if (daemon_cli_parse_seconds(arg, &a->timeout_ms) == ERR_OK)
+			return true;
+		fputs("mailpulse check: --timeout wants seconds between 0 and 3600\n", stderr);
+		return false;
+	case 'f':
+		if (daemon_render_parse_format(arg, &a->fmt) == ERR_OK)
+			return true;
+		fputs("mailpulse check: --format is text, json or nagios\n", stderr);
+		return false;
+	case 'e':
+		a->explain = true;
+		return true;
+	case OPT_EXPECT:
+		if (strcmp(arg, "none") == 0 || strcmp(arg, "quarantine") == 0 ||
+		    strcmp(arg, "reject") == 0) {
+			a->expect_dmarc = arg;
+			return true;
+		}
+		fputs("mailpulse check: --expect-dmarc is none, quarantine or reject\n", stderr);
+		return false;
+	case OPT_NODISC:
+		a->no_discovery = true;
+		return true;
+	case OPT_QPS:
+		if (parse_uint(arg, 1000000, &a->qps))
+			return true;
+		fputs("mailpulse check: --qps wants a number (0 = unlimited)\n", stderr);
+		return false;
+	case OPT_CONC:
+		if (parse_uint(arg, 100000, &a->concurrency) && a->concurrency > 0)
+			return true;
+		fputs("mailpulse check: --concurrency wants a positive number\n", stderr);
+		return false;
+	case OPT_CA:
+		a->ca_file = arg;
+		return true;
+	case OPT_HTTPS_PORT:
+		if (parse_uint(arg, 65535, &a->https_port) && a->https_port > 0)
+			return true;
+		fputs("mailpulse check: --https-port wants a port number\n", stderr);
+		return false;
+	case OPT_NOHTTPS:
+		a->no_https = true;
+		return true;
+	default:
+		check_usage(stderr);
+		return false;
+	}
+}
+
+static void args_free(struct check_args *a)
+{
+	daemon_strv_free(&a->domains);
+	daemon_strv_free(&a->selectors);
+	daemon_strv_free(&a->keysel);
+	daemon_strv_free(&a->keyfile);
+	daemon_strv_free(&a->resolvers);
+}
+
+/* Convert every domain to its wire form; false (message printed) on a bad one. */
+static bool normalise_domains(struct daemon_strv *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		char ascii[DNS_NAME_BUFSZ];
+		const char *why = "invalid";
+		enum mp_err e = dns_name_to_ascii(d->v[i], strlen(d->v[i]), ascii, &why);
+
+		if (e == ERR_OK && dns_name_label_count(ascii, strlen(ascii)) < 2) {
+			e = ERR_INVAL;
+			why = "a domain needs at least two labels";
+		}
+		if (e != ERR_OK) {
+			fprintf(stderr, "mailpulse check: '%s' is not a domain name we can check (%s)\n",
+				d->v[i], why);
+			return false;
+		}
+		free(d->v[i]);
+		d->v[i] = xstrdup(ascii);
+	}
+	return true;
+}
+
+static enum mp_err make_resolver(const struct check_args *a, struct dns_resolver **res)
+{
+	struct dns_resolver_opts ro;
+
+	dns_resolver_opts_init(&ro);
+	ro.servers = (const char *const *)a->resolvers.v;
+	ro.n_servers = a->resolvers.n;
+	/* --timeout bounds one question with its retries: c-ares waits t, then 2t. */
+	ro.tries = 2;
+	ro.timeout_ms = a->timeout_ms / 3 ? a->timeout_ms / 3 : 1;
+	ro.max_qps = a->qps;
+	return dns_resolver_new(&ro, res);
+}
+
+static int run_checks(const struct check_args *a)
+{
+	struct dns_resolver *res = NULL;
+	struct common_fetch *fetch = NULL;
+	struct dns_posture **p = xcalloc(a->domains.n, sizeof *p);
+	struct dns_posture_key *keys = xcalloc(a->keysel.n ? a->keysel.n : 1, sizeof *keys);
+	struct dns_posture_opts po = { 0 };
+	struct dns_orgdomain *psl = dns_orgdomain_new();
+	int rc = DAEMON_EXIT_USAGE;
+
+	if (make_resolver(a, &res) != ERR_OK) {
+		fputs("mailpulse check: bad --resolver (want an IP address with an optional "
+		      "port, e.g. 127.0.0.1:5353 or [::1]:53) or no usable resolv.conf\n",
+		      stderr);
+		goto out;
+	}
+	if (!a->no_https) {
+		struct common_fetch_opts fo = { .ca_file = a->ca_file,
+						.timeout_ms = a->timeout_ms,
+						.port_override = a->https_port };
+
+		fetch = common_fetch_new(&fo);
+	}
+	for (size_t i = 0; i < a->keysel.n; i++) {
+		keys[i].selector = a->keysel.v[i];
+		keys[i].path = a->keyfile.v[i];
+	}
+	po.selectors = (const char *const *)a->selectors.v;
+	po.n_selectors = a->selectors.n;
+	po.keys = keys;
+	po.n_keys = a->keysel.n;
+	po.no_discovery = a->no_discovery;
+	po.expect_dmarc = a->expect_dmarc;
+	po.psl = psl;
+	for (size_t i = 0; i < a->domains.n; i++)
+		p[i] = dns_posture_new(a->domains.v[i], &po);
+	if (dns_runner_run(res, fetch, p, a->domains.n, a->concurrency) != ERR_OK) {
+		fputs("mailpulse check: the event loop failed\n", stderr);
+		goto out;
+	}
+	rc = daemon_render_report(stdout, a->fmt, p, a->domains.n, a->explain);
+out:
+	for (size_t i = 0; i < a->domains.n; i++)
+		dns_posture_free(p[i]);
+	free(p);
+	free(keys);
+	common_fetch_free(fetch);
+	dns_resolver_free(res);
+	dns_orgdomain_free(psl);
+	return rc;
+}
+
+int daemon_cmd_check(int argc, char **argv)
+{
+	struct check_args a = { .fmt = RENDER_TEXT, .timeout_ms = 5000, .qps = 200 };
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:r:t:f:eh", check_opts, NULL)) != -1) {
+		if (c == 'h') {
+			check_usage(stdout);
+			args_free(&a);
+			return 0;
+		}
+		if (!check_opt(&a, c, optarg)) {
+			args_free(&a);
+			return DAEMON_EXIT_USAGE;
+		}
+	}
+	for (int i = optind; i < argc; i++)
+		daemon_strv_push(&a.domains, argv[i]);
+	if (a.domains.n == 0) {
+		fputs("mailpulse check: no domain given\n", stderr);
+		check_usage(stderr);
+		args_free(&a);
+		return DAEMON_EXIT_USAGE;
+	}
+	rc = normalise_domains(&a.domains) ? run_checks(&a) : DAEMON_EXIT_USAGE;
+	args_free(&a);
+	return rc;
+}

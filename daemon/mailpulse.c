@@ -1,0 +1,60 @@
+/*
+ * daemon/mailpulse: the `mailpulse` command-line tool, a thin main over the
+ * libraries (DESIGN.md 3, 5).  Subcommands:
+ *   check   posture of one or more domains (Nagios exit codes)
+ *   spf     evaluate SPF for one client address and sender (RFC 7208)
+ * Each subcommand lives in its own daemon/cmd_<name>.c.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "config.h"
+#include "daemon/cmd.h"
+#include "dns/resolver.h"
+
+static void usage(FILE *out)
+{
+	fputs("usage: mailpulse COMMAND [OPTIONS]\n"
+	      "\n"
+	      "commands:\n"
+	      "  check DOMAIN...   check SPF, DKIM, DMARC, MX, MTA-STS, TLS-RPT and BIMI\n"
+	      "  spf               evaluate SPF for one client address and sender\n"
+	      "  version           print the version\n"
+	      "\n"
+	      "`mailpulse COMMAND --help` describes each command; see mailpulse(1).\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return DAEMON_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("mailpulse %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	/* c-ares and curl global set-up: before any thread exists (libraries.md 3.6). */
+	if (dns_resolver_library_init() != ERR_OK) {
+		fputs("mailpulse: cannot initialise the DNS library\n", stderr);
+		return DAEMON_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "check") == 0)
+		rc = daemon_cmd_check(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "spf") == 0)
+		rc = daemon_cmd_spf(argc - 1, argv + 1);
+	else {
+		fprintf(stderr, "mailpulse: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		rc = DAEMON_EXIT_USAGE;
+	}
+	dns_resolver_library_cleanup();
+	return rc;
+}

@@ -1,0 +1,821 @@
+/*
+ * dns/resolver: c-ares driven answers for struct dns_book (see resolver.h
+ * for the contract and the outcomes).
+ *
+ * Shape: a question (ASCII name, type) becomes one struct query, found by
+ * key in the `queries` tree so that identical questions from many books wait
+ * on the same query (each as a struct waiter).  A query goes to c-ares at
+ * once or waits in a FIFO for the token bucket (max_qps) and the in-flight
+ * cap.  dns/reply reads each reply (libresolv: c-ares 1.18 has no generic RR
+ * reader and its TXT parser drops TTLs) and follows the CNAME chain inside
+ * it; when the chain stops at an alias the query asks the target next.  The
+ * final answer is cloned into every waiting book and kept as a template in
+ * dns/cache.  Per book, a struct bookref counts questions in flight; when it
+ * drops to zero the book goes on a ready list whose callbacks run after
+ * c-ares processing, never inside it or inside dns_resolver_submit().
+ *
+ * c-ares 1.18 notes (reference/libraries.md 3): ARES_FLAG_NOCHECKRESP so
+ * SERVFAIL and REFUSED reach us as such instead of "connection refused";
+ * ARES_FLAG_EDNS with 1232 bytes so UDP replies up to that size are not
+ * treated as truncated; a truncated reply is re-asked over TCP by c-ares
+ * itself (counted through the socket-creation callback).  c-ares clears
+ * ARES_FLAG_EDNS on the whole channel, for good, after a FORMERR/NOTIMP
+ * reply without OPT (seen in tests/dns/test_resolver_wire.c); we notice
+ * (stats.edns_off) and swap in a fresh channel once this one is idle.
+ * Query IDs come from c-ares' own generator, keyed from /dev/urandom
+ * (CVE-2023-31147 only bites without it).
+ *
+ * RFCs: 1035 4.1.1 (RCODE), 2308 (negative caching), 6891 (EDNS); the reply
+ * reading RFCs are listed in dns/reply.h.
+ */
+#include <arpa/inet.h>
+#include <ares.h>
+#include <errno.h>
+#include <poll.h>
+#include <search.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/str.h"
+#include "common/xmalloc.h"
+#include "dns/cache.h"
+#include "dns/limiter.h"
+#include "dns/name.h"
+#include "dns/reply.h"
+#include "dns/resolver.h"
+
+#define EDNS_PAYLOAD 1232 /* RFC 6891 6.2.5; the DNS flag day 2020 value */
+#define CLASS_IN 1	  /* RFC 1035 3.2.4 */
+
+/* ---- state ---- */
+
+struct bookref {
+	struct dns_book *book; /* NULL once forgotten */
+	struct dns_book *key;  /* the map key; stays set */
+	dns_resolver_ready_fn *fn;
+	void *arg;
+	size_t pending; /* questions taken and not answered yet */
+	bool dead;	/* forgotten: freed at pending == 0 && !ready */
+	bool ready;	/* on a ready list */
+	struct bookref *next_ready;
+};
+
+struct waiter {
+	struct waiter *next;
+	struct bookref *br;
+	char *name; /* the name as the book asked it */
+};
+
+struct query {
+	struct dns_resolver *res;
+	char *key;   /* "<type>/<ascii>", the coalescing key */
+	char *ascii; /* the name asked, wire text: the cache key */
+	uint16_t type;
+	struct dns_reply_chain chain; /* chain.qname: what is asked now */
+	uint64_t start_ms;
+	struct waiter *waiters;
+	struct query *next; /* limiter FIFO */
+};
+
+struct watch {
+	int fd;
+	short events;
+};
+
+struct dns_resolver {
+	ares_channel ch;
+	struct dns_resolver_opts o; /* scalars only */
+	struct watch *w;	    /* sockets c-ares wants watched */
+	size_t nw, capw;
+	struct pollfd *pbuf; /* run_once's poll array */
+	size_t pcap;
+	void *queries; /* tsearch tree of struct query by key */
+	void *books;   /* tsearch tree of struct bookref by book pointer */
+	struct dns_cache *cache;
+	struct query *qhead, *qtail; /* waiting for the limiter */
+	struct bookref *ready_head, *ready_tail;
+	struct dns_limiter limiter; /* max_qps */
+	bool destroying;
+	char *csv;	   /* servers for c-ares, NULL: resolv.conf */
+	char *resolv_conf; /* NULL: /etc/resolv.conf */
+	struct dns_resolver_stats st;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void dns_resolver_opts_init(struct dns_resolver_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->timeout_ms = 2000;
+	o->tries = 2;
+	o->max_qps = 200;
+	o->max_in_flight = 256;
+	o->cache_entries = 10000;
+	o->cache_max_ttl = 300;
+	o->cache_neg_ttl = 30;
+}
+
+enum mp_err dns_resolver_library_init(void)
+{
+	return ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS ? ERR_OK : ERR_IO;
+}
+
+void dns_resolver_library_cleanup(void)
+{
+	ares_library_cleanup();
+}
+
+/* ---- sockets: c-ares tells us what to watch ---- */
+
+static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writable)
+{
+	struct dns_resolver *res = data;
+	short ev = (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0));
+	size_t i;
+
+	for (i = 0; i < res->nw && res->w[i].fd != fd; i++)
+		;
+	if (ev == 0) {
+		if (i < res->nw)
+			res->w[i] = res->w[--res->nw];
+		return;
+	}
+	if (i == res->nw) {
+		if (res->nw == res->capw) {
+			res->capw = res->capw ? res->capw * 2 : 8;
+			res->w = xreallocarray(res->w, res->capw, sizeof *res->w);
+		}
+		res->w[res->nw++].fd = fd;
+	}
+	res->w[i].events = ev;
+}
+
+/* c-ares opens a TCP socket only to re-ask a truncated reply (no USEVC). */
+static int sock_create_cb(ares_socket_t fd, int type, void *data)
+{
+	struct dns_resolver *res = data;
+
+	(void)fd;
+	if (type == SOCK_STREAM)
+		res->st.tcp_fallbacks++;
+	return ARES_SUCCESS;
+}
+
+/* ---- set-up ---- */
+
+/* One "host[:port]" / "[v6][:port]" / bare v6 to c-ares CSV syntax. */
+static enum mp_err server_csv(struct buf *csv, const char *s)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	unsigned char bin[16];
+	const char *colon = strrchr(s, ':'), *port = NULL;
+	size_t hlen = strlen(s);
+	uint64_t p = 53;
+	bool v6 = false;
+
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+
+		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+			return ERR_INVAL;
+		hlen = (size_t)(end - s - 1);
+		s++;
+		port = end[1] == ':' ? end + 2 : NULL;
+		v6 = true;
+	} else if (colon != NULL && strchr(s, ':') == colon) {
+		hlen = (size_t)(colon - s);
+		port = colon + 1;
+	} else if (colon != NULL) {
+		v6 = true; /* a bare IPv6 literal */
+	}
+	if (hlen == 0 || hlen >= sizeof host)
+		return ERR_INVAL;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, bin) != 1)
+		return ERR_INVAL;
+	if (port && (common_str_to_u64(port, strlen(port), 65535, &p) != ERR_OK || p == 0))
+		return ERR_INVAL;
+	return common_buf_printf(csv, "%s%s%s%s:%u", csv->len ? "," : "", v6 ? "[" : "", host,
+				 v6 ? "]" : "", (unsigned)p);
+}
+
+/* The servers of opts as one c-ares CSV string (xmalloc'd) in *out. */
+static enum mp_err servers_csv(const struct dns_resolver_opts *o, char **out)
+{
+	struct buf csv;
+	enum mp_err e = ERR_OK;
+
+	common_buf_init(&csv, 64 * 1024);
+	for (size_t i = 0; i < o->n_servers && e == ERR_OK; i++)
+		e = server_csv(&csv, o->servers[i]);
+	if (e == ERR_OK)
+		*out = common_buf_steal(&csv, NULL);
+	common_buf_free(&csv);
+	return e;
+}
+
+/* A fresh c-ares channel with our flags, callbacks and servers in *ch. */
+static enum mp_err open_channel(struct dns_resolver *res, ares_channel *ch)
+{
+	struct ares_options ao;
+	int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_EDNSPSZ |
+		   ARES_OPT_SOCK_STATE_CB | ARES_OPT_LOOKUPS;
+	char lookups[] = "b";
+
+	memset(&ao, 0, sizeof ao);
+	ao.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_EDNS | ARES_FLAG_NOSEARCH;
+	ao.timeout = res->o.timeout_ms ? (int)res->o.timeout_ms : 2000;
+	ao.tries = res->o.tries ? (int)res->o.tries : 1;
+	ao.ednspsz = EDNS_PAYLOAD;
+	ao.sock_state_cb = sock_state_cb;
+	ao.sock_state_cb_data = res;
+	ao.lookups = lookups; /* never /etc/hosts */
+	if (res->resolv_conf) {
+		ao.resolvconf_path = res->resolv_conf;
+		mask |= ARES_OPT_RESOLVCONF;
+	}
+	if (ares_init_options(ch, &ao, mask) != ARES_SUCCESS)
+		return ERR_IO;
+	ares_set_socket_callback(*ch, sock_create_cb, res);
+	if (res->csv && ares_set_servers_ports_csv(*ch, res->csv) != ARES_SUCCESS) {
+		ares_destroy(*ch);
+		return ERR_INVAL;
+	}
+	return ERR_OK;
+}
+
+enum mp_err dns_resolver_new(const struct dns_resolver_opts *opts, struct dns_resolver **out)
+{
+	struct dns_resolver *res = xcalloc(1, sizeof *res);
+	enum mp_err e = ERR_OK;
+
+	res->o = *opts;
+	res->o.servers = NULL;
+	res->o.resolv_conf = NULL;
+	res->resolv_conf = opts->resolv_conf ? xstrdup(opts->resolv_conf) : NULL;
+	if (opts->n_servers > 0)
+		e = servers_csv(opts, &res->csv);
+	if (e == ERR_OK)
+		e = open_channel(res, &res->ch);
+	if (e != ERR_OK) {
+		free(res->csv);
+		free(res->resolv_conf);
+		free(res);
+		return e;
+	}
+	res->cache = dns_cache_new(opts->cache_entries, opts->cache_max_ttl);
+	dns_limiter_init(&res->limiter, opts->max_qps, now_ms());
+	*out = res;
+	return ERR_OK;
+}
+
+/*
+ * c-ares 1.18 turns ARES_FLAG_EDNS off for the whole channel after a
+ * FORMERR (or NOTIMP) reply without OPT, and never back on: one broken
+ * server would push every later reply over 512 bytes onto TCP.  When that
+ * happened and the channel is idle, replace it with a fresh one.
+ */
+static void maybe_reset_channel(struct dns_resolver *res)
+{
+	ares_channel fresh;
+
+	if (!res->st.edns_off || res->st.in_flight > 0 || res->qhead != NULL)
+		return;
+	if (open_channel(res, &fresh) != ERR_OK)
+		return;	       /* keep the old one: correct, only slower */
+	ares_destroy(res->ch); /* idle: no callbacks; its sockets leave res->w */
+	res->ch = fresh;
+	res->st.edns_off = 0;
+	res->st.channel_resets++;
+	log_info("dns", "channel-reset reason=edns-off");
+}
+
+/* ---- books ---- */
+
+static int cmp_bookref(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)((const struct bookref *)a)->key;
+	uintptr_t y = (uintptr_t)((const struct bookref *)b)->key;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct bookref *find_bookref(struct dns_resolver *res, struct dns_book *book)
+{
+	struct bookref probe = {.key = book};
+	void *node = tfind(&probe, &res->books, cmp_bookref);
+
+	return node ? *(struct bookref **)node : NULL;
+}
+
+static void free_bookref_if_done(struct bookref *br)
+{
+	if (br->dead && br->pending == 0 && !br->ready)
+		free(br);
+}
+
+/* Put ans into the waiting book (or drop it for a forgotten one). */
+static void deliver(struct dns_resolver *res, struct bookref *br, struct dns_answer *ans)
+{
+	res->st.answers[ans->outcome]++;
+	if (br->dead)
+		dns_answer_free(ans);
+	else
+		dns_book_put(br->book, ans);
+	br->pending--;
+	if (br->pending > 0 || br->ready || br->dead) {
+		free_bookref_if_done(br);
+		return;
+	}
+	br->ready = true;
+	br->next_ready = NULL;
+	if (res->ready_tail)
+		res->ready_tail->next_ready = br;
+	else
+		res->ready_head = br;
+	res->ready_tail = br;
+}
+
+/* Run the callbacks of books that became ready, from a detached list:
+ * callbacks may submit, forget and free books, and make new ones ready. */
+static void deliver_ready(struct dns_resolver *res)
+{
+	struct bookref *br = res->ready_head, *next;
+
+	res->ready_head = res->ready_tail = NULL;
+	for (; br != NULL; br = next) {
+		dns_resolver_ready_fn *fn = br->fn;
+		struct dns_book *book = br->book;
+		void *arg = br->arg;
+
+		next = br->next_ready;
+		br->ready = false;
+		if (br->dead) {
+			free_bookref_if_done(br);
+			continue;
+		}
+		if (br->pending > 0)
+			continue; /* submitted again since; it comes back later */
+		tdelete(br, &res->books, cmp_bookref);
+		free(br);
+		if (fn)
+			fn(arg, book);
+	}
+}
+
+void dns_resolver_forget(struct dns_resolver *res, struct dns_book *book)
+{
+	struct bookref *br = find_bookref(res, book);
+
+	if (br == NULL)
+		return;
+	tdelete(br, &res->books, cmp_bookref);
+	br->dead = true;
+	br->book = NULL;
+	free_bookref_if_done(br);
+}
+
+/* A copy of tmpl for a book that asked name, TTLs lowered by age_s. */
+static struct dns_answer *clone_answer(const struct dns_answer *tmpl, const char *name,
+				       uint32_t age_s, uint32_t elapsed_ms)
+{
+	struct dns_answer *a = dns_answer_new(name, tmpl->type, tmpl->outcome, tmpl->why);
+
+	a->cname = tmpl->cname ? xstrdup(tmpl->cname) : NULL;
+	a->elapsed_ms = elapsed_ms;
+	for (size_t i = 0; i < tmpl->n; i++) {
+		const struct dns_rr *rr = &tmpl->rr[i];
+
+		dns_answer_add(a, rr->data, rr->len, rr->ttl > age_s ? rr->ttl - age_s : 0,
+			       rr->pref);
+	}
+	return a;
+}
+
+/* ---- the limiter: dns/limiter's token bucket and the in-flight cap ---- */
+
+static bool cap_full(const struct dns_resolver *res)
+{
+	return res->o.max_in_flight && res->st.in_flight >= res->o.max_in_flight;
+}
+
+/* True (and a token spent) when one more query may go out now. */
+static bool can_send(struct dns_resolver *res)
+{
+	return !cap_full(res) && dns_limiter_take(&res->limiter, now_ms());
+}
+
+/* ---- queries ---- */
+
+static int cmp_query(const void *a, const void *b)
+{
+	return strcmp(((const struct query *)a)->key, ((const struct query *)b)->key);
+}
+
+static void query_free(struct query *q)
+{
+	dns_reply_chain_free(&q->chain);
+	free(q->key);
+	free(q->ascii);
+	free(q);
+}
+
+/* Only for teardown: release waiters without answering them. */
+static void query_abandon(struct query *q)
+{
+	while (q->waiters) {
+		struct waiter *w = q->waiters;
+
+		q->waiters = w->next;
+		w->br->pending--;
+		free_bookref_if_done(w->br);
+		free(w->name);
+		free(w);
+	}
+	query_free(q);
+}
+
+static void on_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen);
+
+static void send_query(struct dns_resolver *res, struct query *q)
+{
+	res->st.queries_sent++;
+	res->st.in_flight++;
+	log_trace("dns", "query name=%s type=%u", q->chain.qname, (unsigned)q->type);
+	/* May call on_reply() at once (and free q): q is not touched after. */
+	ares_query(res->ch, q->chain.qname, CLASS_IN, q->type, on_reply, q);
+}
+
+static void send_or_queue(struct dns_resolver *res, struct query *q)
+{
+	if (res->qhead == NULL && can_send(res)) {
+		send_query(res, q);
+		return;
+	}
+	q->next = NULL;
+	if (res->qtail)
+		res->qtail->next = q;
+	else
+		res->qhead = q;
+	res->qtail = q;
+	res->st.queued++;
+	res->st.waiting++;
+}
+
+/* Send what the limiter allows from the FIFO. */
+static void pump(struct dns_resolver *res)
+{
+	while (res->qhead && can_send(res)) {
+		struct query *q = res->qhead;
+
+		res->qhead = q->next;
+		if (res->qhead == NULL)
+			res->qtail = NULL;
+		res->st.waiting--;
+		send_query(res, q);
+	}
+}
+
+/* The answer is final: cache it, hand a copy to every waiting book. */
+static void finish(struct dns_resolver *res, struct query *q, struct dns_answer *tmpl,
+		   uint32_t cache_ttl)
+{
+	uint64_t now = now_ms();
+	uint32_t elapsed = (uint32_t)(now - q->start_ms);
+	bool cached;
+
+	tmpl->elapsed_ms = elapsed;
+	tdelete(q, &res->queries, cmp_query);
+	cached = dns_cache_put(res->cache, q->ascii, q->type, tmpl, cache_ttl, now);
+	res->st.cache_size = dns_cache_size(res->cache);
+	while (q->waiters) {
+		struct waiter *w = q->waiters;
+
+		q->waiters = w->next;
+		deliver(res, w->br, clone_answer(tmpl, w->name, 0, elapsed));
+		free(w->name);
+		free(w);
+	}
+	if (!cached)
+		dns_answer_free(tmpl);
+	query_free(q);
+}
+
+/* An answer for a c-ares status that came without a reply packet. */
+static struct dns_answer *status_answer(const struct query *q, int status)
+{
+	const char *name = q->ascii;
+
+	switch (status) {
+	case ARES_ETIMEOUT:
+		return dns_answer_new(name, q->type, DNS_TEMPFAIL, "timeout");
+	case ARES_ECONNREFUSED: /* ICMP port unreachable from every server */
+		return dns_answer_new(name, q->type, DNS_TEMPFAIL, "unreachable");
+	case ARES_ESERVFAIL:
+		return dns_answer_new(name, q->type, DNS_TEMPFAIL, "SERVFAIL");
+	case ARES_EREFUSED:
+		return dns_answer_new(name, q->type, DNS_TEMPFAIL, "REFUSED");
+	case ARES_EBADRESP:
+		return dns_answer_new(name, q->type, DNS_MALFORMED, "unparseable reply");
+	case ARES_EBADNAME:
+		return dns_answer_new(name, q->type, DNS_MALFORMED, "bad name");
+	case ARES_ENOMEM:
+		fatal("c-ares: out of memory");
+	default:
+		return dns_answer_new(name, q->type, DNS_TEMPFAIL, ares_strerror(status));
+	}
+}
+
+/* Did this FORMERR/SERVFAIL/NOTIMP reply make c-ares turn EDNS off? */
+static void check_edns(struct dns_resolver *res, const unsigned char *abuf, int alen)
+{
+	struct ares_options so;
+	int mask, rcode = alen >= 4 ? abuf[3] & 0x0f : 0;
+
+	if (res->st.edns_off || (rcode != 1 && rcode != 2 && rcode != 4))
+		return;
+	if (ares_save_options(res->ch, &so, &mask) != ARES_SUCCESS)
+		return;
+	if (!(so.flags & ARES_FLAG_EDNS)) {
+		res->st.edns_off = 1;
+		log_warn("dns", "edns-off rcode=%d (c-ares dropped EDNS; channel reset when idle)",
+			 rcode);
+	}
+	ares_destroy_options(&so);
+}
+
+static void on_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct query *q = arg;
+	struct dns_resolver *res = q->res;
+	struct dns_reply_result r;
+
+	(void)timeouts;
+	res->st.in_flight--;
+	if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED || res->destroying) {
+		query_abandon(q);
+		return;
+	}
+	if (abuf != NULL && alen > 0) {
+		check_edns(res, abuf, alen);
+		dns_reply_read(abuf, (size_t)alen, q->type, &q->chain, q->ascii,
+			       res->o.cache_neg_ttl, &r);
+	} else {
+		r.ans = status_answer(q, status);
+		r.cache_ttl = 0;
+	}
+	if (r.ans == NULL) {
+		/* The reply stopped at an alias: ask its target (chain.qname). */
+		res->st.cname_follows++;
+		send_or_queue(res, q);
+		return;
+	}
+	finish(res, q, r.ans, r.cache_ttl);
+}
+
+/* ---- submitting books ---- */
+
+/* Start answering one question of br's book. */
+static void ask(struct dns_resolver *res, struct bookref *br, const char *name, uint16_t type)
+{
+	char ascii[DNS_NAME_BUFSZ];
+	const struct dns_answer *hit;
+	const char *why = "bad name";
+	struct query probe, *q;
+	struct waiter *w;
+	uint32_t age;
+	void *node;
+
+	/* A name that cannot be asked is answered without a query. */
+	if (dns_name_to_ascii(name, strlen(name), ascii, &why) != ERR_OK) {
+		deliver(res, br, dns_answer_new(name, type, DNS_MALFORMED, why));
+		return;
+	}
+	hit = dns_cache_get(res->cache, ascii, type, now_ms(), &age);
+	res->st.cache_size = dns_cache_size(res->cache);
+	if (hit) {
+		res->st.cache_hits++;
+		deliver(res, br, clone_answer(hit, name, age, 0));
+		return;
+	}
+	probe.key = xasprintf("%u/%s", (unsigned)type, ascii);
+	node = tfind(&probe, &res->queries, cmp_query);
+	if (node) {
+		free(probe.key);
+		q = *(struct query **)node;
+		res->st.coalesced++;
+	} else {
+		q = xcalloc(1, sizeof *q);
+		q->res = res;
+		q->key = probe.key;
+		q->ascii = xstrdup(ascii);
+		q->type = type;
+		q->start_ms = now_ms();
+		if (dns_reply_chain_init(&q->chain, ascii) != ERR_OK)
+			fatal("resolver: %s passed dns_name_to_ascii but not the chain", ascii);
+		if (tsearch(q, &res->queries, cmp_query) == NULL)
+			fatal("resolver: out of memory");
+	}
+	w = xcalloc(1, sizeof *w);
+	w->br = br;
+	w->name = xstrdup(name);
+	w->next = q->waiters;
+	q->waiters = w;
+	if (!node)
+		send_or_queue(res, q);
+}
+
+size_t dns_resolver_submit(struct dns_resolver *res, struct dns_book *book,
+			   dns_resolver_ready_fn *on_ready, void *arg)
+{
+	struct bookref *br = find_bookref(res, book);
+	const char *name;
+	uint16_t type;
+	size_t n = 0;
+
+	if (br == NULL) {
+		br = xcalloc(1, sizeof *br);
+		br->book = br->key = book;
+		if (tsearch(br, &res->books, cmp_bookref) == NULL)
+			fatal("resolver: out of memory");
+	}
+	br->fn = on_ready;
+	br->arg = arg;
+	while (dns_book_next_needed(book, &name, &type)) {
+		n++;
+		res->st.questions++;
+		br->pending++;
+		ask(res, br, name, type);
+	}
+	if (br->pending == 0 && !br->ready) {
+		tdelete(br, &res->books, cmp_bookref);
+		free(br);
+	}
+	pump(res);
+	return n;
+}
+
+/* ---- the event loop ---- */
+
+bool dns_resolver_busy(const struct dns_resolver *res)
+{
+	return res->st.in_flight > 0 || res->qhead != NULL || res->ready_head != NULL;
+}
+
+size_t dns_resolver_pollfds(const struct dns_resolver *res, struct pollfd *fds, size_t cap)
+{
+	for (size_t i = 0; i < res->nw && i < cap; i++) {
+		fds[i].fd = res->w[i].fd;
+		fds[i].events = res->w[i].events;
+		fds[i].revents = 0;
+	}
+	return res->nw;
+}
+
+static int min_wait(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+int dns_resolver_timeout(struct dns_resolver *res, int max_wait_ms)
+{
+	int t = max_wait_ms;
+	struct timeval tv;
+
+	if (res->ready_head)
+		return 0;
+	if (res->st.in_flight > 0 && ares_timeout(res->ch, NULL, &tv) != NULL) {
+		long ms = tv.tv_sec * 1000L + (tv.tv_usec + 999) / 1000;
+
+		t = min_wait(t, ms > 60000 ? 60000 : (int)ms);
+	}
+	if (res->qhead && !cap_full(res))
+		t = min_wait(t, dns_limiter_wait_ms(&res->limiter, now_ms()));
+	return t;
+}
+
+void dns_resolver_process(struct dns_resolver *res, const struct pollfd *fds, size_t n)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		short ev = fds[i].revents;
+
+		if (ev == 0 || (ev & POLLNVAL))
+			continue;
+		any = true;
+		ares_process_fd(res->ch,
+				ev & (POLLIN | POLLERR | POLLHUP) ? fds[i].fd : ARES_SOCKET_BAD,
+				ev & POLLOUT ? fds[i].fd : ARES_SOCKET_BAD);
+	}
+	/* No socket was ready: let c-ares handle timeouts and retries. */
+	if (!any)
+		ares_process_fd(res->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	pump(res);
+	deliver_ready(res);
+	maybe_reset_channel(res);
+}
+
+enum mp_err dns_resolver_run_once(struct dns_resolver *res, int max_wait_ms)
+{
+	size_t n;
+	int t, rc;
+
+	if (!dns_resolver_busy(res))
+		return ERR_OK;
+	n = dns_resolver_pollfds(res, res->pbuf, res->pcap);
+	if (n > res->pcap) {
+		res->pcap = n * 2;
+		res->pbuf = xreallocarray(res->pbuf, res->pcap, sizeof *res->pbuf);
+		n = dns_resolver_pollfds(res, res->pbuf, res->pcap);
+	}
+	t = dns_resolver_timeout(res, max_wait_ms);
+	if (n == 0 && t < 0)
+		t = 0; /* never sleep forever on nothing */
+	rc = poll(res->pbuf, n, t);
+	if (rc < 0) {
+		if (errno != EINTR)
+			return ERR_IO;
+		for (size_t i = 0; i < n; i++)
+			res->pbuf[i].revents = 0;
+	}
+	dns_resolver_process(res, res->pbuf, n);
+	return ERR_OK;
+}
+
+enum mp_err dns_resolver_run_sync(struct dns_resolver *res, struct dns_book *book,
+				  enum mp_err (*fn)(void *arg), void *arg)
+{
+	for (;;) {
+		enum mp_err e = fn(arg);
+
+		if (e != ERR_AGAIN)
+			return e;
+		if (dns_resolver_submit(res, book, NULL, NULL) == 0 &&
+		    dns_book_in_flight(book) == 0)
+			return e; /* nothing to ask: fn's bug, as in fakezone_run() */
+		while (dns_book_in_flight(book) > 0)
+			if (dns_resolver_run_once(res, -1) != ERR_OK)
+				return ERR_IO;
+	}
+}
+
+void dns_resolver_stats(const struct dns_resolver *res, struct dns_resolver_stats *out)
+{
+	*out = res->st;
+}
+
+void dns_resolver_cache_clear(struct dns_resolver *res)
+{
+	dns_cache_clear(res->cache);
+	res->st.cache_size = 0;
+}
+
+static void free_node(void *p)
+{
+	(void)p; /* queries were freed by ares_destroy() and the FIFO walk */
+}
+
+void dns_resolver_free(struct dns_resolver *res)
+{
+	struct bookref *br, *next;
+
+	if (res == NULL)
+		return;
+	res->destroying = true;
+	/* Every query c-ares holds comes back with ARES_EDESTRUCTION. */
+	ares_destroy(res->ch);
+	while (res->qhead) {
+		struct query *q = res->qhead;
+
+		res->qhead = q->next;
+		query_abandon(q);
+	}
+	for (br = res->ready_head; br; br = next) {
+		next = br->next_ready;
+		br->ready = false;
+		free_bookref_if_done(br);
+	}
+	tdestroy(res->queries, free_node);
+	tdestroy(res->books, free); /* the live bookrefs */
+	dns_cache_free(res->cache);
+	free(res->csv);
+	free(res->resolv_conf);
+	free(res->w);
+	free(res->pbuf);
+	free(res);
+}
