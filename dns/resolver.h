@@ -23,7 +23,8 @@
  *
  * Outcomes (see enum dns_outcome):
  *   DATA      records of the asked type at the name (or at the end of its
- *             CNAME chain; ans->cname then names the last target);
+ *             CNAME chain: ans->cname then names the last target, also on
+ *             NODATA and NXDOMAIN reached through a chain);
  *   NODATA    NOERROR without such records (RFC 2308 2.2);
  *   NXDOMAIN  RCODE 3 (RFC 6604: for a chain it speaks of the last name);
  *   TEMPFAIL  why = "timeout", "unreachable" (ICMP refused: nothing
@@ -85,14 +86,13 @@ struct dns_resolver_opts {
 
 /* Counters since dns_resolver_new() (for metrics and benchmarks). */
 struct dns_resolver_stats {
-	uint64_t questions;    /* questions taken from books */
-	uint64_t answers[5];   /* answers put into books, indexed by enum dns_outcome */
-	uint64_t queries_sent; /* queries handed to c-ares (CNAME follow-ups included) */
-	uint64_t cache_hits;   /* questions answered from the cache */
-	uint64_t coalesced;    /* questions that joined an identical query in flight */
-	uint64_t queued;       /* queries that waited for the qps ceiling or in-flight cap */
-	uint64_t
-	    tcp_fallbacks; /* TCP connections c-ares opened: only to re-ask a truncated reply */
+	uint64_t questions;	 /* questions taken from books */
+	uint64_t answers[5];	 /* answers put into books, indexed by enum dns_outcome */
+	uint64_t queries_sent;	 /* queries handed to c-ares (CNAME follow-ups included) */
+	uint64_t cache_hits;	 /* questions answered from the cache */
+	uint64_t coalesced;	 /* questions that joined an identical query in flight */
+	uint64_t queued;	 /* queries that waited for the qps ceiling or in-flight cap */
+	uint64_t tcp_fallbacks;	 /* TCP connections opened: only to re-ask truncated replies */
 	uint64_t cname_follows;	 /* follow-up queries for a CNAME target */
 	uint64_t edns_off;	 /* gauge: 1 while c-ares has EDNS off on the channel */
 	uint64_t channel_resets; /* channels replaced to get EDNS back (see resolver.c) */

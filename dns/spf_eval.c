@@ -658,34 +658,27 @@ static enum mp_err explain(struct eval *ev, char **out)
 	return dns_spf_exp_default(&ev->mctx, def, out);
 }
 
-static bool ldh_label_char(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-	       ch == '-' || ch == '_';
-}
-
 bool dns_spf_domain_ok(const char *name)
 {
-	size_t len = strlen(name), labels = 0, top = 0;
+	size_t len = strlen(name), top = 0;
 	bool top_digits = true;
 
 	if (!dns_spf_macro_name_ok(name))
 		return false;
-	if (name[len - 1] == '.')
-		len--;
+	len -= name[len - 1] == '.';
 	for (size_t i = 0; i < len; i++) {
-		if (name[i] == '.') {
-			labels++;
+		char c = name[i];
+		bool digit = c >= '0' && c <= '9';
+
+		if (c == '.')
 			top = i + 1;
-			top_digits = true;
-		} else if (!ldh_label_char(name[i])) {
+		else if (!digit && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && c != '-' &&
+			 c != '_')
 			return false;
-		} else if (name[i] < '0' || name[i] > '9') {
-			top_digits = false;
-		}
+		top_digits = c == '.' || (top_digits && digit);
 	}
 	/* RFC 7208 4.3: more than one label; a numeric top label is an address. */
-	return labels >= 1 && top < len && !top_digits;
+	return top > 0 && !top_digits;
 }
 
 /*

@@ -128,8 +128,9 @@ static struct dns_spf_record *fetch(struct walk *w, struct dns_spf_node *n)
 		n->status = DNS_SPF_NODE_MULTIPLE;
 		n->record = join_spf(ans, &n->record_len);
 	} else if (count == 1) {
-		n->record = xmemdup0(rr->data, rr->len);
-		n->record_len = rr->len;
+		/* Evidence of a hostile 64 KB record: its first 4096 bytes are enough. */
+		n->record_len = rr->len < DNS_SPF_RECORD_MAX ? rr->len : DNS_SPF_RECORD_MAX;
+		n->record = xmemdup0(rr->data, n->record_len);
 		if (dns_spf_record_parse(rr->data, rr->len, &rec, &why) == ERR_OK) {
 			n->status = DNS_SPF_NODE_OK;
 			n->has_all = rec->has_all;

@@ -68,7 +68,11 @@ struct dns_spf_node {
 	char *domain;
 	enum dns_spf_node_status status;
 	enum dns_outcome txt_outcome; /* of the TXT question */
-	char *record; /* the record (MULTIPLE: every SPF record, one per line); NULL if none */
+	/*
+	 * The record, at most DNS_SPF_RECORD_MAX bytes of it (MULTIPLE: every
+	 * SPF record, one per line, at most 16 KB); may hold any byte; NULL if none.
+	 */
+	char *record;
 	size_t record_len;
 	char *error; /* SYNTAX: reason at 'term'; TEMPFAIL, NOT_FOLLOWED: why; else NULL */
 	bool has_all;

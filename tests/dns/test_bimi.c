@@ -57,6 +57,27 @@ static void parse_tests(void)
 	BAD("v=BIMI1; l=https://b.test/l\xc3\xa9.svg", "offset", "8-bit bytes");
 	BAD("v=BIMI1; l=https://b.test/l.svg; l=https://b.test/m.svg", "more than once",
 	    "duplicate l=");
+	{
+		/* Hostile: 500 tags, 64 KB, NUL. */
+		static const char nul[] = "v=BIMI1; l=https://b.test/l.svg; x=a\0b";
+		char *big = xmalloc(65536 + 64);
+		size_t n = (size_t)snprintf(big, 64, "v=BIMI1; l=https://b.test/l.svg;");
+		struct dns_bimi_record rr;
+
+		for (int i = 0; i < 500; i++)
+			n += (size_t)snprintf(big + n, 16, "x%d=1;", i);
+		tap_ok(dns_bimi_parse(big, n, &rr, why, sizeof why) == ERR_LIMIT,
+		       "500 tags: ERR_LIMIT (%s)", why);
+		n = (size_t)snprintf(big, 64, "v=BIMI1; l=https://b.test/l.svg; pad=");
+		memset(big + n, 'p', 65536 - n);
+		tap_ok(dns_bimi_parse(big, 65536, &rr, why, sizeof why) == ERR_OK,
+		       "64 KB record: bounded parse");
+		dns_bimi_record_free(&rr);
+		tap_ok(dns_bimi_parse(nul, sizeof nul - 1, &rr, why, sizeof why) == ERR_PARSE &&
+			   strstr(why, "\\x00"),
+		       "NUL byte: refused (%s)", why);
+		free(big);
+	}
 }
 
 struct run {

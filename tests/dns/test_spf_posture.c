@@ -174,6 +174,33 @@ static void test_codes(void)
 	tap_ok(d && strstr(d->message, "1 of 10") && last.f.n == 1, "SPF_OK alone, with the count");
 }
 
+/* Hostile records are syntax errors with bounded evidence. */
+static void test_hostile(void)
+{
+	static const char nul[] = "v=spf1 ip4:192.0.2.1\0 -all";
+	size_t big = 65536;
+	char *txt = xmalloc(big);
+	const struct dns_finding *d;
+
+	memcpy(txt, "v=spf1 ", 7);
+	for (size_t i = 7; i < big; i++)
+		txt[i] = i % 2 ? 'a' : ' ';
+	fakezone_add(zone, "big.example.test", DNS_T_TXT, txt, big, 0);
+	fakezone_add(zone, "many.example.test", DNS_T_TXT, txt, 7 + 2000, 0);
+	fakezone_add(zone, "nul.example.test", DNS_T_TXT, nul, sizeof nul - 1, 0);
+	fakezone_add_txt(zone, "utf8.example.test", "v=spf1 ip4:192.0.2.1 \xff\xfe -all");
+	d = expect("big.example.test", "SPF_SYNTAX", SEV_CRITICAL, NULL);
+	tap_ok(d && strstr(d->message, "4096") && d->evidence &&
+		   strlen(d->evidence) == DNS_SPF_RECORD_MAX,
+	       "64 KB record: reason given, evidence cut to 4096 bytes");
+	d = expect("many.example.test", "SPF_SYNTAX", SEV_CRITICAL, NULL);
+	tap_ok(d && strstr(d->message, "512 terms"), "1000 terms: too many terms");
+	d = expect("nul.example.test", "SPF_SYNTAX", SEV_CRITICAL, NULL);
+	tap_ok(d && strstr(d->message, "\\x00"), "NUL byte shown escaped in the message");
+	expect("utf8.example.test", "SPF_SYNTAX", SEV_CRITICAL, NULL);
+	free(txt);
+}
+
 /* On ERR_AGAIN the caller's list is untouched. */
 static void test_again(void)
 {
@@ -202,6 +229,7 @@ int main(void)
 	setup();
 	setup_heavy();
 	test_codes();
+	test_hostile();
 	test_again();
 	dns_findings_clear(&last.f);
 	dns_book_free(last.book);
