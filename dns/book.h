@@ -30,8 +30,8 @@ enum dns_outcome {
 	DNS_DATA,      /* one or more records of the asked type */
 	DNS_NODATA,    /* the name exists but has no record of that type */
 	DNS_NXDOMAIN,  /* the name does not exist */
-	DNS_TEMPFAIL,  /* timeout, SERVFAIL, unreachable server: ask again later */
-	DNS_MALFORMED, /* unparseable answer, a name that cannot be asked, CNAME loop */
+	DNS_TEMPFAIL,  /* timeout, SERVFAIL, unreachable server, CNAME loop: ask again later */
+	DNS_MALFORMED, /* unparseable answer, bad record data, a name that cannot be asked */
 };
 
 enum dns_type {
