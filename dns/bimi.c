@@ -135,19 +135,17 @@ static void dmarc_strength(struct ctx *c)
 static void judge(struct ctx *c, const struct dns_answer *a, const char *where)
 {
 	struct dns_txtrec sel;
-	char why[256];
+	char why[256], *fix;
 
 	c->r.txt = dns_txtrec_evidence(a, &c->r.txt_len);
 	dns_txtrec_select(a, "v", "BIMI1", true, &sel);
 	if (sel.n_match == 0) {
-		char *fix =
-		    xasprintf("To show your logo in supporting inboxes: get DMARC to "
-			      "quarantine or reject, host an SVG Tiny PS logo over HTTPS and "
-			      "publish `default._bimi.%s. TXT \"v=BIMI1; "
-			      "l=https://%s/logo.svg; a=https://%s/vmc.pem\"` (Gmail and "
-			      "Apple Mail also need a mark certificate at a=).",
-			      c->domain, c->domain, c->domain);
-
+		fix = xasprintf("To show your logo in supporting inboxes: get DMARC to "
+				"quarantine or reject, host an SVG Tiny PS logo over HTTPS and "
+				"publish `default._bimi.%s. TXT \"v=BIMI1; "
+				"l=https://%s/logo.svg; a=https://%s/vmc.pem\"` (Gmail and "
+				"Apple Mail also need a mark certificate at a=).",
+				c->domain, c->domain, c->domain);
 		add(c, "BIMI_MISSING", SEV_INFO, fix,
 		    xasprintf("%s publishes no BIMI record, so no brand logo is shown next to its "
 			      "mail. This is optional.",
@@ -160,11 +158,14 @@ static void judge(struct ctx *c, const struct dns_answer *a, const char *where)
 		if (sel.n_match > 1)
 			snprintf(why, sizeof why, "there are %zu v=BIMI1 records; keep one",
 				 sel.n_match);
-		add(c, "BIMI_INVALID", SEV_WARN,
-		    "Publish one record such as `default._bimi.<domain>. TXT \"v=BIMI1; "
-		    "l=https://<domain>/logo.svg; a=https://<domain>/vmc.pem\"`.",
+		fix = xasprintf("Publish one record such as `%s. TXT \"v=BIMI1; "
+				"l=https://%s/logo.svg; a=https://%s/vmc.pem\"` (l= and a= must "
+				"be https:// URLs).",
+				c->qname, where, where);
+		add(c, "BIMI_INVALID", SEV_WARN, fix,
 		    xasprintf("The BIMI record at %s is invalid (%s), so no logo is shown.",
 			      c->qname, why));
+		free(fix);
 		return;
 	}
 	c->r.published = true;
