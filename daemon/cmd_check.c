@@ -8,6 +8,7 @@
  * 3 UNKNOWN (also for bad usage).
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@
 struct check_args {
 	struct daemon_strv domains, selectors, keysel, keyfile, resolvers;
 	enum daemon_render_format fmt;
-	bool explain, no_discovery, no_https;
+	bool explain, no_discovery, no_https, stats;
 	unsigned timeout_ms, qps, concurrency, https_port;
 	const char *ca_file, *expect_dmarc;
 };
@@ -37,13 +38,13 @@ static void check_usage(FILE *out)
 	      "         [--dkim-key SELECTOR=FILE]... [--resolver HOST[:PORT]]...\n"
 	      "         [--timeout SECS] [--format text|json|nagios] [--explain]\n"
 	      "         [--expect-dmarc none|quarantine|reject] [--no-discovery]\n"
-	      "         [--qps N] [--concurrency N] [--ca-file F] [--no-https]\n"
+	      "         [--qps N] [--concurrency N] [--ca-file F] [--no-https] [--stats]\n"
 	      "exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n",
 	      out);
 }
 
 enum { OPT_DOMAINS = 256, OPT_KEY, OPT_EXPECT, OPT_NODISC, OPT_QPS, OPT_CONC, OPT_CA,
-       OPT_HTTPS_PORT, OPT_NOHTTPS };
+       OPT_HTTPS_PORT, OPT_NOHTTPS, OPT_STATS };
 
 static const struct option check_opts[] = {
 	{ "domains-file", required_argument, NULL, OPT_DOMAINS },
@@ -60,6 +61,7 @@ static const struct option check_opts[] = {
 	{ "ca-file", required_argument, NULL, OPT_CA },
 	{ "https-port", required_argument, NULL, OPT_HTTPS_PORT },
 	{ "no-https", no_argument, NULL, OPT_NOHTTPS },
+	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -151,6 +153,9 @@ static bool check_opt(struct check_args *a, int c, const char *arg)
 	case OPT_NOHTTPS:
 		a->no_https = true;
 		return true;
+	case OPT_STATS:
+		a->stats = true;
+		return true;
 	default:
 		check_usage(stderr);
 		return false;
@@ -203,6 +208,19 @@ static enum mp_err make_resolver(const struct check_args *a, struct dns_resolver
 	return dns_resolver_new(&ro, res);
 }
 
+/* --stats: the resolver's counters as one line on stderr (bench/posture reads it). */
+static void print_stats(const struct dns_resolver *res)
+{
+	struct dns_resolver_stats st;
+
+	dns_resolver_stats(res, &st);
+	fprintf(stderr,
+		"stats questions=%" PRIu64 " queries_sent=%" PRIu64 " cache_hits=%" PRIu64
+		" coalesced=%" PRIu64 " tcp_fallbacks=%" PRIu64 " cname_follows=%" PRIu64 "\n",
+		st.questions, st.queries_sent, st.cache_hits, st.coalesced, st.tcp_fallbacks,
+		st.cname_follows);
+}
+
 static int run_checks(const struct check_args *a)
 {
 	struct dns_resolver *res = NULL;
@@ -243,6 +261,8 @@ static int run_checks(const struct check_args *a)
 		fputs("mailpulse check: the event loop failed\n", stderr);
 		goto out;
 	}
+	if (a->stats)
+		print_stats(res);
 	rc = daemon_render_report(stdout, a->fmt, p, a->domains.n, a->explain);
 out:
 	for (size_t i = 0; i < a->domains.n; i++)
