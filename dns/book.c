@@ -56,6 +56,22 @@ static char *normalise(const char *name)
 	return r;
 }
 
+/*
+ * An empty label can never be asked: "a..b", ".a", or a second trailing dot
+ * (the first one is dropped by normalise()).  Such a question is answered at
+ * once as DNS_MALFORMED, so a check built on hostile data (a report address
+ * "x@." makes "<d>._report._dmarc..") gets an answer instead of waiting for
+ * one that no resolver would give.
+ */
+static bool has_empty_label(const char *norm)
+{
+	size_t len = strlen(norm);
+
+	if (len == 1 && norm[0] == '.')
+		return false; /* the root */
+	return len == 0 || norm[0] == '.' || norm[len - 1] == '.' || strstr(norm, "..") != NULL;
+}
+
 static struct entry *find(struct dns_book *book, const char *norm, uint16_t type)
 {
 	for (size_t i = 0; i < book->n; i++)
@@ -90,6 +106,12 @@ enum mp_err dns_book_get(struct dns_book *book, const char *name, uint16_t type,
 	e->type = type;
 	e->state = ST_NEEDED;
 	e->ans = NULL;
+	if (has_empty_label(norm)) {
+		e->state = ST_ANSWERED;
+		e->ans = dns_answer_new(norm, type, DNS_MALFORMED, "empty label");
+		*out = e->ans;
+		return ERR_OK;
+	}
 	return ERR_AGAIN;
 }
 
@@ -114,9 +136,15 @@ size_t dns_book_in_flight(const struct dns_book *book)
 
 void dns_book_put(struct dns_book *book, struct dns_answer *ans)
 {
-	char *norm = normalise(ans->name);
-	struct entry *e = find(book, norm, ans->type);
+	char *lower = xstrdup(ans->name), *norm = normalise(ans->name);
+	struct entry *e;
 
+	/* Names handed out by dns_book_next_needed() are already normalised. */
+	common_str_lower(lower);
+	e = find(book, lower, ans->type);
+	if (e == NULL)
+		e = find(book, norm, ans->type);
+	free(lower);
 	free(norm);
 	if (e == NULL || e->state == ST_ANSWERED) {
 		dns_answer_free(ans);

@@ -47,6 +47,19 @@ int main(void)
 	tap_ok(dns_book_get(book, "d.test", DNS_T_A, &a) == ERR_LIMIT, "fourth over the cap");
 	tap_is_int((long long)dns_book_count(book), 3, "three questions recorded");
 	dns_book_free(book);
+	book = dns_book_new(8);
+	tap_ok(dns_book_get(book, "x..", DNS_T_TXT, &a) == ERR_OK && a->outcome == DNS_MALFORMED,
+	       "a name with an empty label is answered malformed at once");
+	tap_ok(dns_book_get(book, "a..b", DNS_T_TXT, &a) == ERR_OK && a->outcome == DNS_MALFORMED,
+	       "an inner empty label too");
+	tap_ok(!dns_book_next_needed(book, &name, &type), "nothing to ask for them");
+	tap_ok(dns_book_get(book, "y.", DNS_T_TXT, &a) == ERR_AGAIN &&
+		       dns_book_next_needed(book, &name, &type) && strcmp(name, "y") == 0,
+	       "one trailing dot is dropped");
+	dns_book_put(book, dns_answer_new(name, DNS_T_TXT, DNS_NODATA, NULL));
+	tap_ok(dns_book_get(book, "Y.", DNS_T_TXT, &a) == ERR_OK && a->outcome == DNS_NODATA,
+	       "answer under the handed-out name matches");
+	dns_book_free(book);
 
 	fakezone_add_txt(z, "example.test", "host.example.test");
 	fakezone_add_cname(z, "host.example.test", "real.example.test");

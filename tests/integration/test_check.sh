@@ -116,6 +116,16 @@ is "$RC" 2 "hostile.test: a verdict, not a crash"
 expect_codes hostile.test "critical SPF_SYNTAX" "critical DMARC_SYNTAX"
 TXT=$("$MP" check "${COMMON[@]}" hostile.test --selector sel --selector x --explain 2>&1)
 if printf '%s' "$TXT" | LC_ALL=C grep -q "$(printf '[\001-\010\016-\037]')"; then ok 1 "hostile.test: control bytes escaped in text"; else ok 0 "hostile.test: control bytes escaped in text"; fi
+run huge.test --explain
+expect_codes huge.test "critical SPF_SYNTAX"
+is "$(printf '%s' "$OUT" | $PY -c 'import json,sys
+d=json.load(sys.stdin)
+print([len(q["records"][0]) for q in d["domains"][0]["dns"] if q["name"] == "huge.test" and q["type"] == "TXT"][0])')" 60000 \
+  "huge.test: the 60 KB record arrived whole (over TCP)"
+has "$OUT" "longer than 4096 bytes" "huge.test: the reason is the size"
+run dkim.test --no-discovery --selector loop
+expect_codes "dkim.test CNAME loop" "unknown DNS_TEMPFAIL"
+hasnt "$CODES" "critical" "a DKIM selector in a CNAME loop is unknown, not critical"
 run inclloop.test
 expect_codes inclloop.test "critical SPF_TOO_MANY_LOOKUPS"
 has "$OUT" "loop" "inclloop.test: the include loop is named"
