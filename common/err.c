@@ -4,17 +4,17 @@
 #include "common/err.h"
 
 static const char *const names[ERR__COUNT] = {
-	[ERR_OK] = "ok",
-	[ERR_INVAL] = "invalid argument",
-	[ERR_PARSE] = "parse error",
-	[ERR_LIMIT] = "limit reached",
-	[ERR_IO] = "i/o error",
-	[ERR_TIMEOUT] = "timed out",
-	[ERR_AGAIN] = "try again",
-	[ERR_NOTFOUND] = "not found",
-	[ERR_NET] = "network error",
-	[ERR_TLS] = "tls error",
-	[ERR_UNSUPPORTED] = "unsupported",
+    [ERR_OK] = "ok",
+    [ERR_INVAL] = "invalid argument",
+    [ERR_PARSE] = "parse error",
+    [ERR_LIMIT] = "limit reached",
+    [ERR_IO] = "i/o error",
+    [ERR_TIMEOUT] = "timed out",
+    [ERR_AGAIN] = "try again",
+    [ERR_NOTFOUND] = "not found",
+    [ERR_NET] = "network error",
+    [ERR_TLS] = "tls error",
+    [ERR_UNSUPPORTED] = "unsupported",
 };
 
 const char *common_err_str(enum mp_err err)

@@ -17,12 +17,12 @@ enum mp_err {
 	ERR_INVAL,   /* bad argument or bad input syntax */
 	ERR_PARSE,   /* input could not be parsed */
 	ERR_LIMIT,   /* a configured bound (size, count, depth) was reached */
-	ERR_IO,      /* a system call failed */
+	ERR_IO,	     /* a system call failed */
 	ERR_TIMEOUT, /* the peer did not answer in time */
 	ERR_AGAIN,   /* data is not there yet: ask again once it is */
 	ERR_NOTFOUND,
-	ERR_NET,     /* network or protocol trouble with a peer */
-	ERR_TLS,     /* TLS handshake or certificate failure */
+	ERR_NET, /* network or protocol trouble with a peer */
+	ERR_TLS, /* TLS handshake or certificate failure */
 	ERR_UNSUPPORTED,
 	ERR__COUNT
 };

@@ -155,9 +155,9 @@ enum mp_err common_fetch_get(struct common_fetch *f, const char *url, const char
 	if (addr || f->o.port_override) {
 		/* CONNECT_TO keeps the URL's host for SNI and certificate checks. */
 		bool v6 = addr && strchr(addr, ':');
-		char *rule = xasprintf("%s:%ld:%s%s%s:%ld", host, port, v6 ? "[" : "",
-				       addr ? addr : "", v6 ? "]" : "",
-				       f->o.port_override ? (long)f->o.port_override : port);
+		char *rule =
+		    xasprintf("%s:%ld:%s%s%s:%ld", host, port, v6 ? "[" : "", addr ? addr : "",
+			      v6 ? "]" : "", f->o.port_override ? (long)f->o.port_override : port);
 
 		r->connect_to = curl_slist_append(NULL, rule);
 		free(rule);
@@ -184,7 +184,7 @@ static void unlink_req(struct common_fetch *f, struct req *r)
 
 static void finish(struct common_fetch *f, struct req *r, CURLcode rc)
 {
-	struct common_fetch_result res = { 0 };
+	struct common_fetch_result res = {0};
 	char *ct = NULL;
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);
@@ -199,10 +199,11 @@ static void finish(struct common_fetch *f, struct req *r, CURLcode rc)
 		res.err = ERR_LIMIT;
 		res.error = "response body too large";
 	} else {
-		res.err = rc == CURLE_OPERATION_TIMEDOUT			  ? ERR_TIMEOUT
+		res.err = rc == CURLE_OPERATION_TIMEDOUT ? ERR_TIMEOUT
 			  : (rc == CURLE_PEER_FAILED_VERIFICATION ||
-			     rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CACERT_BADFILE) ? ERR_TLS
-												 : ERR_NET;
+			     rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CACERT_BADFILE)
+			      ? ERR_TLS
+			      : ERR_NET;
 		res.error = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
 	}
 	unlink_req(f, r);

@@ -21,19 +21,19 @@
 #include "common/err.h"
 
 struct common_fetch_opts {
-	const char *ca_file;     /* PEM bundle to trust instead of the system store; NULL = system */
-	unsigned timeout_ms;     /* whole transfer; 0 = 10000 */
-	unsigned connect_ms;     /* connect + TLS handshake; 0 = 5000 */
-	size_t max_body;         /* larger bodies fail with ERR_LIMIT; 0 = 64 KiB */
-	unsigned port_override;  /* tests only: connect to this port instead of the URL's; 0 = off */
-	const char *user_agent;  /* NULL = "mailpulse/<version>" */
+	const char *ca_file;	/* PEM bundle to trust instead of the system store; NULL = system */
+	unsigned timeout_ms;	/* whole transfer; 0 = 10000 */
+	unsigned connect_ms;	/* connect + TLS handshake; 0 = 5000 */
+	size_t max_body;	/* larger bodies fail with ERR_LIMIT; 0 = 64 KiB */
+	unsigned port_override; /* tests only: connect to this port instead of the URL's; 0 = off */
+	const char *user_agent; /* NULL = "mailpulse/<version>" */
 };
 
 struct common_fetch_result {
-	enum mp_err err;          /* ERR_OK: a response arrived (any status); else why not */
-	long status;              /* HTTP status, 0 when none */
-	const char *error;        /* human text for err (curl's), "" when ERR_OK */
-	const char *body;         /* NUL-terminated copy, body_len bytes (may contain NULs) */
+	enum mp_err err;   /* ERR_OK: a response arrived (any status); else why not */
+	long status;	   /* HTTP status, 0 when none */
+	const char *error; /* human text for err (curl's), "" when ERR_OK */
+	const char *body;  /* NUL-terminated copy, body_len bytes (may contain NULs) */
 	size_t body_len;
 	const char *content_type; /* "" when absent */
 };

@@ -150,7 +150,8 @@ void common_json_push(struct common_json *arr, struct common_json *val)
 
 char *common_json_dump(const struct common_json *v, bool pretty)
 {
-	char *s = json_dumps(J(v), (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	char *s = json_dumps(J(v), (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER |
+				       JSON_ENCODE_ANY);
 	char *r;
 
 	if (s == NULL)

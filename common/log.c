@@ -12,7 +12,7 @@
 static enum log_level min_level = LOG_LVL_INFO;
 static char trace_list[256];
 
-static const char *const level_names[] = { "trace", "debug", "info", "warn", "error" };
+static const char *const level_names[] = {"trace", "debug", "info", "warn", "error"};
 
 void common_log_set_level(enum log_level lvl)
 {

@@ -34,7 +34,7 @@ void common_log(enum log_level lvl, const char *subsys, const char *fmt, ...) MP
 #define log_trace(sub, ...)                                                                        \
 	do {                                                                                       \
 		if (common_log_tracing(sub))                                                       \
-			common_log(LOG_LVL_TRACE, sub, __VA_ARGS__);                                 \
+			common_log(LOG_LVL_TRACE, sub, __VA_ARGS__);                               \
 	} while (0)
 
 /*

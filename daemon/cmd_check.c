@@ -43,27 +43,37 @@ static void check_usage(FILE *out)
 	      out);
 }
 
-enum { OPT_DOMAINS = 256, OPT_KEY, OPT_EXPECT, OPT_NODISC, OPT_QPS, OPT_CONC, OPT_CA,
-       OPT_HTTPS_PORT, OPT_NOHTTPS, OPT_STATS };
+enum {
+	OPT_DOMAINS = 256,
+	OPT_KEY,
+	OPT_EXPECT,
+	OPT_NODISC,
+	OPT_QPS,
+	OPT_CONC,
+	OPT_CA,
+	OPT_HTTPS_PORT,
+	OPT_NOHTTPS,
+	OPT_STATS
+};
 
 static const struct option check_opts[] = {
-	{ "domains-file", required_argument, NULL, OPT_DOMAINS },
-	{ "selector", required_argument, NULL, 's' },
-	{ "dkim-key", required_argument, NULL, OPT_KEY },
-	{ "resolver", required_argument, NULL, 'r' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "format", required_argument, NULL, 'f' },
-	{ "explain", no_argument, NULL, 'e' },
-	{ "expect-dmarc", required_argument, NULL, OPT_EXPECT },
-	{ "no-discovery", no_argument, NULL, OPT_NODISC },
-	{ "qps", required_argument, NULL, OPT_QPS },
-	{ "concurrency", required_argument, NULL, OPT_CONC },
-	{ "ca-file", required_argument, NULL, OPT_CA },
-	{ "https-port", required_argument, NULL, OPT_HTTPS_PORT },
-	{ "no-https", no_argument, NULL, OPT_NOHTTPS },
-	{ "stats", no_argument, NULL, OPT_STATS },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"domains-file", required_argument, NULL, OPT_DOMAINS},
+    {"selector", required_argument, NULL, 's'},
+    {"dkim-key", required_argument, NULL, OPT_KEY},
+    {"resolver", required_argument, NULL, 'r'},
+    {"timeout", required_argument, NULL, 't'},
+    {"format", required_argument, NULL, 'f'},
+    {"explain", no_argument, NULL, 'e'},
+    {"expect-dmarc", required_argument, NULL, OPT_EXPECT},
+    {"no-discovery", no_argument, NULL, OPT_NODISC},
+    {"qps", required_argument, NULL, OPT_QPS},
+    {"concurrency", required_argument, NULL, OPT_CONC},
+    {"ca-file", required_argument, NULL, OPT_CA},
+    {"https-port", required_argument, NULL, OPT_HTTPS_PORT},
+    {"no-https", no_argument, NULL, OPT_NOHTTPS},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static bool parse_uint(const char *s, unsigned max, unsigned *out)
@@ -184,7 +194,8 @@ static bool normalise_domains(struct daemon_strv *d)
 			why = "a domain needs at least two labels";
 		}
 		if (e != ERR_OK) {
-			fprintf(stderr, "mailpulse check: '%s' is not a domain name we can check (%s)\n",
+			fprintf(stderr,
+				"mailpulse check: '%s' is not a domain name we can check (%s)\n",
 				d->v[i], why);
 			return false;
 		}
@@ -227,7 +238,7 @@ static int run_checks(const struct check_args *a)
 	struct common_fetch *fetch = NULL;
 	struct dns_posture **p = xcalloc(a->domains.n, sizeof *p);
 	struct dns_posture_key *keys = xcalloc(a->keysel.n ? a->keysel.n : 1, sizeof *keys);
-	struct dns_posture_opts po = { 0 };
+	struct dns_posture_opts po = {0};
 	struct dns_orgdomain *psl = dns_orgdomain_new();
 	int rc = DAEMON_EXIT_USAGE;
 
@@ -238,9 +249,9 @@ static int run_checks(const struct check_args *a)
 		goto out;
 	}
 	if (!a->no_https) {
-		struct common_fetch_opts fo = { .ca_file = a->ca_file,
-						.timeout_ms = a->timeout_ms,
-						.port_override = a->https_port };
+		struct common_fetch_opts fo = {.ca_file = a->ca_file,
+					       .timeout_ms = a->timeout_ms,
+					       .port_override = a->https_port};
 
 		fetch = common_fetch_new(&fo);
 	}
@@ -277,7 +288,7 @@ out:
 
 int daemon_cmd_check(int argc, char **argv)
 {
-	struct check_args a = { .fmt = RENDER_TEXT, .timeout_ms = 5000, .qps = 200 };
+	struct check_args a = {.fmt = RENDER_TEXT, .timeout_ms = 5000, .qps = 200};
 	int c, rc;
 
 	optind = 1;

@@ -45,11 +45,15 @@ static void spf_usage(FILE *out)
 }
 
 static const struct option spf_opts[] = {
-	{ "ip", required_argument, NULL, 'i' },	 { "sender", required_argument, NULL, 's' },
-	{ "helo", required_argument, NULL, 'H' },	 { "resolver", required_argument, NULL, 'r' },
-	{ "timeout", required_argument, NULL, 't' }, { "format", required_argument, NULL, 'f' },
-	{ "explain", no_argument, NULL, 'e' },	 { "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"ip", required_argument, NULL, 'i'},
+    {"sender", required_argument, NULL, 's'},
+    {"helo", required_argument, NULL, 'H'},
+    {"resolver", required_argument, NULL, 'r'},
+    {"timeout", required_argument, NULL, 't'},
+    {"format", required_argument, NULL, 'f'},
+    {"explain", no_argument, NULL, 'e'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static void print_text(const struct dns_spf_result *r, bool explain)
@@ -119,7 +123,7 @@ static int evaluate(const struct spf_args *a)
 {
 	struct dns_resolver_opts ro;
 	struct dns_resolver *res = NULL;
-	struct spf_run run = { 0 };
+	struct spf_run run = {0};
 	int rc = DAEMON_EXIT_USAGE;
 
 	if (dns_spf_ip_parse(a->ip, &run.req.ip) != ERR_OK) {
@@ -157,18 +161,30 @@ static int evaluate(const struct spf_args *a)
 
 int daemon_cmd_spf(int argc, char **argv)
 {
-	struct spf_args a = { .format = "text", .timeout_ms = 5000, .helo = "" };
+	struct spf_args a = {.format = "text", .timeout_ms = 5000, .helo = ""};
 	int c, rc = DAEMON_EXIT_USAGE;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "i:s:H:r:t:f:eh", spf_opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': a.ip = optarg; break;
-		case 's': a.sender = optarg; break;
-		case 'H': a.helo = optarg; break;
-		case 'r': daemon_strv_push(&a.resolvers, optarg); break;
-		case 'e': a.explain = true; break;
-		case 'f': a.format = optarg; break;
+		case 'i':
+			a.ip = optarg;
+			break;
+		case 's':
+			a.sender = optarg;
+			break;
+		case 'H':
+			a.helo = optarg;
+			break;
+		case 'r':
+			daemon_strv_push(&a.resolvers, optarg);
+			break;
+		case 'e':
+			a.explain = true;
+			break;
+		case 'f':
+			a.format = optarg;
+			break;
 		case 't':
 			if (daemon_cli_parse_seconds(optarg, &a.timeout_ms) != ERR_OK)
 				goto usage;

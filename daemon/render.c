@@ -10,7 +10,7 @@
 #include "daemon/render.h"
 #include "dns/name.h"
 
-static const char *const status_word[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+static const char *const status_word[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
 
 enum mp_err daemon_render_parse_format(const char *s, enum daemon_render_format *out)
 {
@@ -42,7 +42,7 @@ int daemon_render_exit_code(const struct dns_findings *f)
 /* Nagios precedence between domains: CRITICAL > WARNING > UNKNOWN > OK. */
 static int worse_exit(int a, int b)
 {
-	static const int rank[] = { 0, 2, 3, 1 };
+	static const int rank[] = {0, 2, 3, 1};
 
 	return rank[a] >= rank[b] ? a : b;
 }
@@ -169,7 +169,7 @@ static void text_trace(FILE *out, const struct dns_book *book)
 	}
 }
 
-static const enum dns_sev text_order[] = { SEV_CRITICAL, SEV_WARN, SEV_UNKNOWN, SEV_INFO, SEV_OK };
+static const enum dns_sev text_order[] = {SEV_CRITICAL, SEV_WARN, SEV_UNKNOWN, SEV_INFO, SEV_OK};
 
 static int render_text(FILE *out, struct dns_posture *const *p, size_t n, bool explain)
 {
@@ -184,7 +184,8 @@ static int render_text(FILE *out, struct dns_posture *const *p, size_t n, bool e
 		overall = worse_exit(overall, code);
 		if (i)
 			fputc('\n', out);
-		text_headline(out, display_name(dns_posture_domain(p[i]), dn, sizeof dn), code, cnt);
+		text_headline(out, display_name(dns_posture_domain(p[i]), dn, sizeof dn), code,
+			      cnt);
 		for (size_t s = 0; s < sizeof text_order / sizeof text_order[0]; s++)
 			for (size_t j = 0; j < f->n; j++)
 				if (f->v[j].sev == text_order[s])
@@ -214,8 +215,7 @@ static struct common_json *json_rdata(uint16_t type, const struct dns_rr *rr)
 
 	if (type == DNS_T_A && rr->len == 4 && inet_ntop(AF_INET, rr->data, addr, sizeof addr))
 		return common_json_string(addr, (size_t)-1);
-	if (type == DNS_T_AAAA && rr->len == 16 &&
-	    inet_ntop(AF_INET6, rr->data, addr, sizeof addr))
+	if (type == DNS_T_AAAA && rr->len == 16 && inet_ntop(AF_INET6, rr->data, addr, sizeof addr))
 		return common_json_string(addr, (size_t)-1);
 	if (type == DNS_T_MX) {
 		char *s = xasprintf("%u %s", (unsigned)rr->pref, rr->data);
@@ -327,14 +327,16 @@ static int render_nagios(FILE *out, struct dns_posture *const *p, size_t n)
 
 		count_sev(f, cnt);
 		overall = worse_exit(overall, code);
-		if (common_buf_printf(&sum, "%s%s %s", i ? "; " : "", dom, status_word[code]) != ERR_OK)
+		if (common_buf_printf(&sum, "%s%s %s", i ? "; " : "", dom, status_word[code]) !=
+		    ERR_OK)
 			fatal("render: size");
 		for (size_t j = 0; j < f->n; j++) {
 			const struct dns_finding *d = &f->v[j];
 
 			if (d->sev != SEV_CRITICAL && d->sev != SEV_WARN && d->sev != SEV_UNKNOWN)
 				continue;
-			if (common_buf_printf(&sum, "%s%s", first ? " (" : ", ", d->code) != ERR_OK ||
+			if (common_buf_printf(&sum, "%s%s", first ? " (" : ", ", d->code) !=
+				ERR_OK ||
 			    common_buf_printf(&lng, "%s %s: %s %s\n", dom, dns_sev_name(d->sev),
 					      d->code, d->message) != ERR_OK)
 				fatal("render: size");

@@ -64,10 +64,10 @@ struct dns_answer {
 	char *name; /* the name asked, as given */
 	uint16_t type;
 	enum dns_outcome outcome;
-	char *cname;  /* last name of a followed CNAME chain; NULL when none */
-	char *why;    /* TEMPFAIL/MALFORMED: short reason ("timeout", "SERVFAIL"); else NULL */
+	char *cname; /* last name of a followed CNAME chain; NULL when none */
+	char *why;   /* TEMPFAIL/MALFORMED: short reason ("timeout", "SERVFAIL"); else NULL */
 	uint32_t elapsed_ms;
-	size_t n;          /* records (DNS_DATA only) */
+	size_t n;	   /* records (DNS_DATA only) */
 	struct dns_rr *rr; /* n records */
 };
 

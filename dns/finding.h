@@ -23,7 +23,7 @@ struct dns_finding {
 	char *code;  /* "SPF_MISSING" ... */
 	enum dns_sev sev;
 	char *message;
-	char *fix;      /* may be NULL */
+	char *fix;	/* may be NULL */
 	char *evidence; /* may be NULL; evidence_len bytes, may hold NULs, NUL-terminated */
 	size_t evidence_len;
 };
@@ -42,9 +42,9 @@ void dns_findings_clear(struct dns_findings *f);
  * (evidence_len of them; pass (size_t)-1 for a C string).  message is
  * printf-formatted.
  */
-void dns_findings_add(struct dns_findings *f, const char *check, const char *code,
-		      enum dns_sev sev, const char *fix, const char *evidence, size_t evidence_len,
-		      const char *fmt, ...) MP_PRINTF(8, 9);
+void dns_findings_add(struct dns_findings *f, const char *check, const char *code, enum dns_sev sev,
+		      const char *fix, const char *evidence, size_t evidence_len, const char *fmt,
+		      ...) MP_PRINTF(8, 9);
 
 /* "ok", "info", "warn", "critical", "unknown". */
 const char *dns_sev_name(enum dns_sev s);

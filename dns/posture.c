@@ -170,8 +170,7 @@ static enum mp_err run_check(struct dns_posture *p, int c)
 	case C_BIMI:
 		if (!p->done[C_DMARC])
 			return ERR_AGAIN;
-		return dns_bimi_check(p->book, p->domain, &p->dmarc,
-				      &p->f[c], &p->bimi);
+		return dns_bimi_check(p->book, p->domain, &p->dmarc, &p->f[c], &p->bimi);
 	}
 	return ERR_INVAL;
 }

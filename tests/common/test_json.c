@@ -22,7 +22,8 @@ int main(void)
 	check_clean("caf\xc3\xa9", 5, "caf\xc3\xa9", "valid 2-byte kept");
 	check_clean("\xff", 1, "\xef\xbf\xbd", "invalid byte replaced");
 	check_clean("\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd", "overlong encoding replaced");
-	check_clean("\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", "surrogate replaced");
+	check_clean("\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+		    "surrogate replaced");
 	check_clean("\xe2\x82", 2, "\xef\xbf\xbd\xef\xbf\xbd", "truncated sequence replaced");
 
 	common_json_set_strn(o, "txt", "a\0<b>\xff", 6);

@@ -13,7 +13,7 @@
 
 static struct dns_posture *run(struct fakezone *z, const char *domain)
 {
-	struct dns_posture_opts o = { .no_discovery = true };
+	struct dns_posture_opts o = {.no_discovery = true};
 	struct dns_posture *p = dns_posture_new(domain, &o);
 
 	for (int i = 0; i < 50 && dns_posture_step(p) == ERR_AGAIN; i++) {
@@ -95,20 +95,23 @@ int main(void)
 
 	{
 		unsigned ms = 0;
-		struct daemon_strv sv = { 0 };
+		struct daemon_strv sv = {0};
 		const char *why = NULL;
 		char path[512];
 		FILE *f;
 
-		tap_ok(daemon_cli_parse_seconds("1.5", &ms) == ERR_OK && ms == 1500, "seconds parse");
-		tap_ok(daemon_cli_parse_seconds("-1", &ms) == ERR_INVAL, "negative seconds rejected");
-		tap_ok(daemon_cli_parse_seconds("5x", &ms) == ERR_INVAL, "junk after seconds rejected");
+		tap_ok(daemon_cli_parse_seconds("1.5", &ms) == ERR_OK && ms == 1500,
+		       "seconds parse");
+		tap_ok(daemon_cli_parse_seconds("-1", &ms) == ERR_INVAL,
+		       "negative seconds rejected");
+		tap_ok(daemon_cli_parse_seconds("5x", &ms) == ERR_INVAL,
+		       "junk after seconds rejected");
 		snprintf(path, sizeof path, "%s/domains", tap_tmpdir());
 		f = fopen(path, "w");
 		fputs("# comment\n  a.test  \n\nb.test # trailing comment\r\n", f);
 		fclose(f);
 		tap_ok(daemon_cli_read_domains(path, &sv, &why) == ERR_OK && sv.n == 2 &&
-			       strcmp(sv.v[0], "a.test") == 0 && strcmp(sv.v[1], "b.test") == 0,
+			   strcmp(sv.v[0], "a.test") == 0 && strcmp(sv.v[1], "b.test") == 0,
 		       "domains file: comments, blanks and spaces ignored");
 		daemon_strv_free(&sv);
 		tap_ok(daemon_cli_read_domains("/nonexistent/x", &sv, &why) == ERR_IO && why,

@@ -30,7 +30,7 @@ int main(void)
 	const struct dns_answer *a;
 	const char *name;
 	uint16_t type;
-	struct two t = { 0 };
+	struct two t = {0};
 
 	tap_ok(dns_book_get(book, "a.test", DNS_T_TXT, &a) == ERR_AGAIN, "unknown question: again");
 	tap_ok(dns_book_get(book, "A.test.", DNS_T_TXT, &a) == ERR_AGAIN, "same question, no dup");
@@ -54,7 +54,7 @@ int main(void)
 	       "an inner empty label too");
 	tap_ok(!dns_book_next_needed(book, &name, &type), "nothing to ask for them");
 	tap_ok(dns_book_get(book, "y.", DNS_T_TXT, &a) == ERR_AGAIN &&
-		       dns_book_next_needed(book, &name, &type) && strcmp(name, "y") == 0,
+		   dns_book_next_needed(book, &name, &type) && strcmp(name, "y") == 0,
 	       "one trailing dot is dropped");
 	dns_book_put(book, dns_answer_new(name, DNS_T_TXT, DNS_NODATA, NULL));
 	tap_ok(dns_book_get(book, "Y.", DNS_T_TXT, &a) == ERR_OK && a->outcome == DNS_NODATA,
@@ -70,23 +70,23 @@ int main(void)
 	tap_ok(fakezone_run(z, t.book, two_step, &t) == ERR_OK, "two-step check completes");
 	tap_is_int(t.runs, 3, "run three times (two waits)");
 	tap_ok(t.b && t.b->outcome == DNS_DATA && t.b->n == 1 &&
-		       memcmp(t.b->rr[0].data, "\xc0\x00\x02\x07", 4) == 0,
+		   memcmp(t.b->rr[0].data, "\xc0\x00\x02\x07", 4) == 0,
 	       "A followed through CNAME");
 	tap_is_str(t.b ? t.b->cname : NULL, "real.example.test", "CNAME target recorded");
 	tap_ok(dns_book_get(t.book, "loop1.test", DNS_T_A, &a) == ERR_AGAIN, "ask loop");
 	fakezone_answer(z, t.book);
 	tap_ok(dns_book_get(t.book, "loop1.test", DNS_T_A, &a) == ERR_OK &&
-		       a->outcome == DNS_TEMPFAIL,
+		   a->outcome == DNS_TEMPFAIL,
 	       "CNAME loop is a temporary failure");
 	tap_ok(dns_book_get(t.book, "nothere.example.test", DNS_T_A, &a) == ERR_AGAIN &&
-		       fakezone_answer(z, t.book) == 1 &&
-		       dns_book_get(t.book, "nothere.example.test", DNS_T_A, &a) == ERR_OK &&
-		       a->outcome == DNS_NXDOMAIN,
+		   fakezone_answer(z, t.book) == 1 &&
+		   dns_book_get(t.book, "nothere.example.test", DNS_T_A, &a) == ERR_OK &&
+		   a->outcome == DNS_NXDOMAIN,
 	       "absent name is NXDOMAIN");
 	tap_ok(dns_book_get(t.book, "example.test", DNS_T_MX, &a) == ERR_AGAIN &&
-		       fakezone_answer(z, t.book) == 1 &&
-		       dns_book_get(t.book, "example.test", DNS_T_MX, &a) == ERR_OK &&
-		       a->outcome == DNS_NODATA,
+		   fakezone_answer(z, t.book) == 1 &&
+		   dns_book_get(t.book, "example.test", DNS_T_MX, &a) == ERR_OK &&
+		   a->outcome == DNS_NODATA,
 	       "present name, other type is NODATA");
 	dns_book_free(t.book);
 	fakezone_free(z);

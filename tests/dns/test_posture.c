@@ -50,13 +50,14 @@ static void zone_good(struct fakezone *z)
 			 "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
 }
 
-static const char *policy_ok = "version: STSv1\r\nmode: enforce\r\nmx: mx.ok.test\r\nmax_age: 86400\r\n";
+static const char *policy_ok =
+    "version: STSv1\r\nmode: enforce\r\nmx: mx.ok.test\r\nmax_age: 86400\r\n";
 static const char *policy_bad = "version: STSv1\nmode: enforce\nmx: other.test\nmax_age: 86400\n";
 
 static struct dns_posture *make(const char *domain)
 {
-	static const char *const sels[] = { "sel" };
-	struct dns_posture_opts o = { .selectors = sels, .n_selectors = 1, .no_discovery = true };
+	static const char *const sels[] = {"sel"};
+	struct dns_posture_opts o = {.selectors = sels, .n_selectors = 1, .no_discovery = true};
 
 	return dns_posture_new(domain, &o);
 }
@@ -64,7 +65,7 @@ static struct dns_posture *make(const char *domain)
 int main(void)
 {
 	struct fakezone *z = fakezone_new();
-	struct canned c = { .err = ERR_OK, .status = 200, .body = policy_ok };
+	struct canned c = {.err = ERR_OK, .status = 200, .body = policy_ok};
 	struct dns_posture *p;
 	const struct dns_findings *f;
 
@@ -77,8 +78,8 @@ int main(void)
 	tap_ok(dns_findings_worst(f) == SEV_OK || dns_findings_worst(f) == SEV_INFO,
 	       "good domain: nothing worse than info");
 	tap_ok(dns_findings_has(f, "SPF_OK") && dns_findings_has(f, "DKIM_OK") &&
-		       dns_findings_has(f, "DMARC_OK") && dns_findings_has(f, "MX_OK") &&
-		       dns_findings_has(f, "MTASTS_OK") && dns_findings_has(f, "TLSRPT_OK"),
+		   dns_findings_has(f, "DMARC_OK") && dns_findings_has(f, "MX_OK") &&
+		   dns_findings_has(f, "MTASTS_OK") && dns_findings_has(f, "TLSRPT_OK"),
 	       "every check reports ok");
 	tap_ok(strcmp(f->v[0].check, "spf") == 0, "findings in fixed order: spf first");
 	tap_is_int(dns_posture_spf_lookups(p), 0, "spf lookups exposed");
@@ -88,7 +89,7 @@ int main(void)
 	dns_posture_free(p);
 
 	/* The same domain whose policy does not cover its MX. */
-	c = (struct canned){ .err = ERR_OK, .status = 200, .body = policy_bad };
+	c = (struct canned){.err = ERR_OK, .status = 200, .body = policy_bad};
 	p = make("ok.test");
 	tap_ok(drive(z, p, &c) == ERR_OK, "uncovered MX completes");
 	tap_ok(dns_findings_has(dns_posture_findings(p), "MTASTS_MX_NOT_COVERED"),
@@ -96,11 +97,12 @@ int main(void)
 	dns_posture_free(p);
 
 	/* The fetch fails: unreachable, and the failure text is kept. */
-	c = (struct canned){ .err = ERR_NET, .status = 0, .body = NULL };
+	c = (struct canned){.err = ERR_NET, .status = 0, .body = NULL};
 	p = make("ok.test");
 	tap_ok(drive(z, p, &c) == ERR_OK, "failed fetch completes");
 	f = dns_posture_findings(p);
-	tap_ok(dns_findings_has(f, "MTASTS_POLICY_UNREACHABLE"), "failed fetch: policy unreachable");
+	tap_ok(dns_findings_has(f, "MTASTS_POLICY_UNREACHABLE"),
+	       "failed fetch: policy unreachable");
 	for (size_t i = 0; i < f->n; i++)
 		if (strcmp(f->v[i].code, "MTASTS_POLICY_UNREACHABLE") == 0)
 			tap_ok(strstr(f->v[i].message, "connection refused") != NULL,
@@ -120,13 +122,13 @@ int main(void)
 
 	/* A timeout everywhere: unknown, never critical (DESIGN.md 5). */
 	/* Every name the checks ask about slow.test times out. */
-	static const char *const slow[] = { "slow.test",	      "_dmarc.slow.test",
-					    "sel._domainkey.slow.test", "_mta-sts.slow.test",
-					    "_smtp._tls.slow.test",     "default._bimi.slow.test" };
+	static const char *const slow[] = {
+	    "slow.test",	  "_dmarc.slow.test",	  "sel._domainkey.slow.test",
+	    "_mta-sts.slow.test", "_smtp._tls.slow.test", "default._bimi.slow.test"};
 	for (size_t i = 0; i < sizeof slow / sizeof slow[0]; i++)
 		fakezone_set_timeout(z, slow[i]);
 	p = make("slow.test");
-	c = (struct canned){ .err = ERR_OK, .status = 200, .body = policy_ok };
+	c = (struct canned){.err = ERR_OK, .status = 200, .body = policy_ok};
 	tap_ok(drive(z, p, &c) == ERR_OK, "timeouts complete");
 	f = dns_posture_findings(p);
 	tap_ok(dns_findings_has(f, "DNS_TEMPFAIL"), "timeouts give DNS_TEMPFAIL");

@@ -51,8 +51,8 @@ static char *norm(const char *name)
 	return r;
 }
 
-void fakezone_add(struct fakezone *z, const char *name, uint16_t type, const void *data,
-		  size_t len, uint16_t pref)
+void fakezone_add(struct fakezone *z, const char *name, uint16_t type, const void *data, size_t len,
+		  uint16_t pref)
 {
 	struct zrec *r;
 
@@ -176,8 +176,8 @@ size_t fakezone_answer(struct fakezone *z, struct dns_book *book)
 	return n;
 }
 
-enum mp_err fakezone_run(struct fakezone *z, struct dns_book *book,
-			 enum mp_err (*fn)(void *arg), void *arg)
+enum mp_err fakezone_run(struct fakezone *z, struct dns_book *book, enum mp_err (*fn)(void *arg),
+			 void *arg)
 {
 	for (;;) {
 		enum mp_err e = fn(arg);

@@ -21,8 +21,8 @@ struct fakezone;
 struct fakezone *fakezone_new(void);
 void fakezone_free(struct fakezone *z);
 /* Raw record (data as in struct dns_rr). */
-void fakezone_add(struct fakezone *z, const char *name, uint16_t type, const void *data,
-		  size_t len, uint16_t pref);
+void fakezone_add(struct fakezone *z, const char *name, uint16_t type, const void *data, size_t len,
+		  uint16_t pref);
 void fakezone_add_txt(struct fakezone *z, const char *name, const char *text);
 /* addr is dotted IPv4 or IPv6 text; aborts on a bad literal (test bug). */
 void fakezone_add_addr(struct fakezone *z, const char *name, const char *addr);
@@ -42,7 +42,7 @@ size_t fakezone_answer(struct fakezone *z, struct dns_book *book);
  * questions from the zone between runs.  Returns fn's last result
  * (ERR_AGAIN only if the zone could answer nothing new, a test bug).
  */
-enum mp_err fakezone_run(struct fakezone *z, struct dns_book *book,
-			 enum mp_err (*fn)(void *arg), void *arg);
+enum mp_err fakezone_run(struct fakezone *z, struct dns_book *book, enum mp_err (*fn)(void *arg),
+			 void *arg);
 
 #endif
