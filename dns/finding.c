@@ -107,10 +107,17 @@ enum dns_sev dns_findings_worst(const struct dns_findings *f)
 	return w;
 }
 
-int dns_findings_has(const struct dns_findings *f, const char *code)
+const struct dns_finding *dns_findings_get(const struct dns_findings *f, const char *check,
+					   const char *code)
 {
 	for (size_t i = 0; i < f->n; i++)
-		if (strcmp(f->v[i].code, code) == 0)
-			return 1;
-	return 0;
+		if (strcmp(f->v[i].code, code) == 0 &&
+		    (check == NULL || strcmp(f->v[i].check, check) == 0))
+			return &f->v[i];
+	return NULL;
+}
+
+int dns_findings_has(const struct dns_findings *f, const char *code)
+{
+	return dns_findings_get(f, NULL, code) != NULL;
 }

@@ -57,5 +57,11 @@ int dns_sev_worse(enum dns_sev a, enum dns_sev b);
 enum dns_sev dns_findings_worst(const struct dns_findings *f);
 /* True when the list holds a finding with this code. */
 int dns_findings_has(const struct dns_findings *f, const char *code);
+/*
+ * The first finding with this code (and this check, unless check is NULL), or
+ * NULL; borrowed from the list.
+ */
+const struct dns_finding *dns_findings_get(const struct dns_findings *f, const char *check,
+					   const char *code);
 
 #endif

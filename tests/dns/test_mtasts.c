@@ -217,10 +217,7 @@ static void done(struct run *r)
 
 static const struct dns_finding *get(const struct run *r, const char *code)
 {
-	for (size_t i = 0; i < r->f.n; i++)
-		if (strcmp(r->f.v[i].code, code) == 0)
-			return &r->f.v[i];
-	return NULL;
+	return dns_findings_get(&r->f, NULL, code);
 }
 
 static void dump(const struct run *r)
