@@ -2,8 +2,8 @@
  * tests/fuzz/replay: runs a libFuzzer target over its seed corpus without
  * libFuzzer, as a TAP test (one result per corpus file).  A crash, a
  * sanitizer report or a hang (caught by the harness timeout) fails the test.
- * FUZZ_NAME (a -D from the Makefile) names the corpus folder
- * tests/fuzz/corpus/<FUZZ_NAME>/.
+ * The program's own name, replay_<name>, names the target and so its corpus
+ * folder tests/fuzz/corpus/<name>/.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -41,9 +41,21 @@ static unsigned char *slurp(const char *path, size_t *len)
 	return p;
 }
 
-int main(void)
+/* "<dir>/replay_spf_record" (maybe via a libtool-style "lt-" prefix) -> "spf_record". */
+static const char *target_name(const char *argv0)
 {
-	char *dir = xasprintf("%s/tests/fuzz/corpus/%s", tap_srcdir(), FUZZ_NAME);
+	const char *base = strrchr(argv0, '/');
+	const char *r;
+
+	base = base ? base + 1 : argv0;
+	r = strstr(base, "replay_");
+	return r ? r + 7 : base;
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = target_name(argc > 0 ? argv[0] : "");
+	char *dir = xasprintf("%s/tests/fuzz/corpus/%s", tap_srcdir(), name);
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	char **names = NULL;
@@ -61,7 +73,7 @@ int main(void)
 	}
 	closedir(d);
 	qsort(names, n, sizeof *names, cmp);
-	tap_ok(n > 0, "corpus %s has %zu seeds", FUZZ_NAME, n);
+	tap_ok(n > 0, "corpus %s has %zu seeds", name, n);
 	for (size_t i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s", dir, names[i]);
 		size_t len = 0;
@@ -74,7 +86,7 @@ int main(void)
 			memcpy(exact, p, len);
 			LLVMFuzzerTestOneInput(exact, len);
 			free(exact);
-			tap_ok(1, "%s: %s survived (%zu bytes)", FUZZ_NAME, names[i], len);
+			tap_ok(1, "%s: %s survived (%zu bytes)", name, names[i], len);
 		}
 		free(p);
 		free(path);
