@@ -86,86 +86,100 @@ static bool parse_uint(const char *s, unsigned max, unsigned *out)
 	return true;
 }
 
+/* --dkim-key SELECTOR=FILE */
+static bool opt_key(struct check_args *a, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *sel;
+
+	if (eq == NULL || eq == arg || eq[1] == '\0') {
+		fputs("mailpulse check: --dkim-key wants SELECTOR=FILE\n", stderr);
+		return false;
+	}
+	sel = xmemdup0(arg, (size_t)(eq - arg));
+	daemon_strv_push(&a->keysel, sel);
+	daemon_strv_push(&a->keyfile, eq + 1);
+	free(sel);
+	return true;
+}
+
+/* Options whose value is a number or a word from a list. */
+static bool opt_value(struct check_args *a, int c, const char *arg)
+{
+	const char *msg = NULL;
+
+	switch (c) {
+	case 't':
+		if (daemon_cli_parse_seconds(arg, &a->timeout_ms) != ERR_OK)
+			msg = "--timeout wants seconds between 0 and 3600";
+		break;
+	case 'f':
+		if (daemon_render_parse_format(arg, &a->fmt) != ERR_OK)
+			msg = "--format is text, json or nagios";
+		break;
+	case OPT_EXPECT:
+		if (strcmp(arg, "none") == 0 || strcmp(arg, "quarantine") == 0 ||
+		    strcmp(arg, "reject") == 0)
+			a->expect_dmarc = arg;
+		else
+			msg = "--expect-dmarc is none, quarantine or reject";
+		break;
+	case OPT_QPS:
+		if (!parse_uint(arg, 1000000, &a->qps))
+			msg = "--qps wants a number (0 = unlimited)";
+		break;
+	case OPT_CONC:
+		if (!parse_uint(arg, 100000, &a->concurrency) || a->concurrency == 0)
+			msg = "--concurrency wants a positive number";
+		break;
+	case OPT_HTTPS_PORT:
+		if (!parse_uint(arg, 65535, &a->https_port) || a->https_port == 0)
+			msg = "--https-port wants a port number";
+		break;
+	}
+	if (msg)
+		fprintf(stderr, "mailpulse check: %s\n", msg);
+	return msg == NULL;
+}
+
 /* One option; false (with a message printed) on bad usage. */
 static bool check_opt(struct check_args *a, int c, const char *arg)
 {
-	const char *why = NULL, *eq;
+	const char *why = NULL;
 
 	switch (c) {
 	case OPT_DOMAINS:
-		if (daemon_cli_read_domains(arg, &a->domains, &why) != ERR_OK) {
-			fprintf(stderr, "mailpulse check: %s: %s\n", arg, why);
-			return false;
-		}
-		return true;
+		if (daemon_cli_read_domains(arg, &a->domains, &why) == ERR_OK)
+			return true;
+		fprintf(stderr, "mailpulse check: %s: %s\n", arg, why);
+		return false;
 	case 's':
 		daemon_strv_push(&a->selectors, arg);
 		return true;
 	case OPT_KEY:
-		eq = strchr(arg, '=');
-		if (eq == NULL || eq == arg || eq[1] == '\0') {
-			fputs("mailpulse check: --dkim-key wants SELECTOR=FILE\n", stderr);
-			return false;
-		}
-		{
-			char *sel = xmemdup0(arg, (size_t)(eq - arg));
-
-			daemon_strv_push(&a->keysel, sel);
-			daemon_strv_push(&a->keyfile, eq + 1);
-			free(sel);
-		}
-		return true;
+		return opt_key(a, arg);
 	case 'r':
 		daemon_strv_push(&a->resolvers, arg);
 		return true;
-	case 't':
-		if (daemon_cli_parse_seconds(arg, &a->timeout_ms) == ERR_OK)
-			return true;
-		fputs("mailpulse check: --timeout wants seconds between 0 and 3600\n", stderr);
-		return false;
-	case 'f':
-		if (daemon_render_parse_format(arg, &a->fmt) == ERR_OK)
-			return true;
-		fputs("mailpulse check: --format is text, json or nagios\n", stderr);
-		return false;
 	case 'e':
 		a->explain = true;
 		return true;
-	case OPT_EXPECT:
-		if (strcmp(arg, "none") == 0 || strcmp(arg, "quarantine") == 0 ||
-		    strcmp(arg, "reject") == 0) {
-			a->expect_dmarc = arg;
-			return true;
-		}
-		fputs("mailpulse check: --expect-dmarc is none, quarantine or reject\n", stderr);
-		return false;
 	case OPT_NODISC:
 		a->no_discovery = true;
 		return true;
-	case OPT_QPS:
-		if (parse_uint(arg, 1000000, &a->qps))
-			return true;
-		fputs("mailpulse check: --qps wants a number (0 = unlimited)\n", stderr);
-		return false;
-	case OPT_CONC:
-		if (parse_uint(arg, 100000, &a->concurrency) && a->concurrency > 0)
-			return true;
-		fputs("mailpulse check: --concurrency wants a positive number\n", stderr);
-		return false;
 	case OPT_CA:
 		a->ca_file = arg;
 		return true;
-	case OPT_HTTPS_PORT:
-		if (parse_uint(arg, 65535, &a->https_port) && a->https_port > 0)
-			return true;
-		fputs("mailpulse check: --https-port wants a port number\n", stderr);
-		return false;
 	case OPT_NOHTTPS:
 		a->no_https = true;
 		return true;
-	case OPT_STATS:
-		a->stats = true;
-		return true;
+	case 't':
+	case 'f':
+	case OPT_EXPECT:
+	case OPT_QPS:
+	case OPT_CONC:
+	case OPT_HTTPS_PORT:
+		return opt_value(a, c, arg);
 	default:
 		check_usage(stderr);
 		return false;
