@@ -29,7 +29,7 @@ enum mp_err common_buf_append(struct buf *b, const void *p, size_t n) MP_WUR;
 enum mp_err common_buf_putc(struct buf *b, char c) MP_WUR;
 enum mp_err common_buf_puts(struct buf *b, const char *s) MP_WUR;
 enum mp_err common_buf_printf(struct buf *b, const char *fmt, ...) MP_PRINTF(2, 3) MP_WUR;
-enum mp_err common_buf_vprintf(struct buf *b, const char *fmt, va_list ap) MP_WUR;
+enum mp_err common_buf_vprintf(struct buf *b, const char *fmt, va_list ap) MP_PRINTF(2, 0) MP_WUR;
 /* The contents as a C string ("" when empty); borrowed until the next change. */
 const char *common_buf_str(const struct buf *b);
 /* Hand the contents to the caller (free() it) and leave b empty; never NULL. */

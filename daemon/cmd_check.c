@@ -173,6 +173,9 @@ static bool check_opt(struct check_args *a, int c, const char *arg)
 	case OPT_NOHTTPS:
 		a->no_https = true;
 		return true;
+	case OPT_STATS:
+		a->stats = true;
+		return true;
 	case 't':
 	case 'f':
 	case OPT_EXPECT:

@@ -56,7 +56,7 @@ const char *dns_spf_verdict_name(enum dns_spf_verdict v)
 	return (unsigned)v < sizeof names / sizeof names[0] ? names[v] : "?";
 }
 
-static char *vformat(const char *fmt, va_list ap)
+MP_PRINTF(1, 0) static char *vformat(const char *fmt, va_list ap)
 {
 	struct buf b;
 

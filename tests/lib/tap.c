@@ -12,7 +12,7 @@
 static int n_tests, n_failed;
 static char *tmpdir;
 
-static void vline(bool cond, const char *fmt, va_list ap)
+MP_PRINTF(2, 0) static void vline(bool cond, const char *fmt, va_list ap)
 {
 	n_tests++;
 	if (!cond)
