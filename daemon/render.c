@@ -9,6 +9,7 @@
 #include "common/xmalloc.h"
 #include "daemon/render.h"
 #include "dns/name.h"
+#include "dns/spf_walk.h"
 
 static const char *const status_word[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
 
@@ -169,6 +170,19 @@ static void text_trace(FILE *out, const struct dns_book *book)
 	}
 }
 
+static void text_spf_node(FILE *out, const struct dns_spf_node *n, int depth)
+{
+	fprintf(out, "%*s", 4 + 2 * depth, "");
+	put_safe(out, n->domain);
+	fprintf(out, ": %u lookup%s", n->cost, n->cost == 1 ? "" : "s");
+	if (n->status != DNS_SPF_NODE_OK)
+		fprintf(out, " (%s)", dns_spf_node_status_name(n->status));
+	fputc('\n', out);
+	for (size_t i = 0; i < n->n_terms; i++)
+		if (n->terms[i].child)
+			text_spf_node(out, n->terms[i].child, depth + 1);
+}
+
 static const enum dns_sev text_order[] = {SEV_CRITICAL, SEV_WARN, SEV_UNKNOWN, SEV_INFO, SEV_OK};
 
 static int render_text(FILE *out, struct dns_posture *const *p, size_t n, bool explain)
@@ -190,6 +204,10 @@ static int render_text(FILE *out, struct dns_posture *const *p, size_t n, bool e
 			for (size_t j = 0; j < f->n; j++)
 				if (f->v[j].sev == text_order[s])
 					text_finding(out, &f->v[j]);
+		if (explain && dns_posture_spf_tree(p[i]) && dns_posture_spf_tree(p[i])->root) {
+			fputs("  spf lookups by include:\n", out);
+			text_spf_node(out, dns_posture_spf_tree(p[i])->root, 0);
+		}
 		if (explain)
 			text_trace(out, dns_posture_book(p[i]));
 	}
@@ -255,6 +273,34 @@ static struct common_json *json_trace(const struct dns_book *book)
 	return arr;
 }
 
+/* The SPF lookup tree: what each include costs (depth bounded by the walker). */
+static struct common_json *json_spf_node(const struct dns_spf_node *n)
+{
+	struct common_json *o = common_json_object(), *terms = common_json_array();
+
+	common_json_set_str(o, "domain", n->domain);
+	common_json_set_str(o, "status", dns_spf_node_status_name(n->status));
+	common_json_set(o, "record", common_json_string(n->record, n->record_len));
+	if (n->error)
+		common_json_set_str(o, "error", n->error);
+	common_json_set_int(o, "lookups", n->cost);
+	common_json_set_int(o, "void_lookups", n->voids);
+	for (size_t i = 0; i < n->n_terms; i++) {
+		const struct dns_spf_wterm *t = &n->terms[i];
+		struct common_json *j = common_json_object();
+
+		common_json_set_str(j, "term", t->text);
+		common_json_set_int(j, "lookups", t->cost);
+		if (t->note)
+			common_json_set_str(j, "note", t->note);
+		if (t->child)
+			common_json_set(j, "include", json_spf_node(t->child));
+		common_json_push(terms, j);
+	}
+	common_json_set(o, "terms", terms);
+	return o;
+}
+
 static struct common_json *json_domain(struct dns_posture *p, bool explain)
 {
 	const struct dns_findings *f = dns_posture_findings(p);
@@ -269,6 +315,8 @@ static struct common_json *json_domain(struct dns_posture *p, bool explain)
 	common_json_set_int(d, "exit_code", code);
 	common_json_set_int(spf, "lookups", dns_posture_spf_lookups(p));
 	common_json_set_int(spf, "void_lookups", dns_posture_spf_void_lookups(p));
+	if (dns_posture_spf_tree(p) && dns_posture_spf_tree(p)->root)
+		common_json_set(spf, "tree", json_spf_node(dns_posture_spf_tree(p)->root));
 	common_json_set(d, "spf", spf);
 	common_json_set_int(d, "dkim_keys", dns_posture_dkim_keys(p));
 	for (size_t i = 0; i < f->n; i++)

@@ -64,6 +64,11 @@ run lookups.test
 expect_codes lookups.test "critical SPF_TOO_MANY_LOOKUPS" "SPF_TOO_MANY_VOID_LOOKUPS" "warn SPF_PTR" "warn SPF_NEUTRAL_ALL"
 is "$(printf '%s' "$OUT" | $PY -c 'import json,sys; print(json.load(sys.stdin)["domains"][0]["spf"]["lookups"])')" 19 \
   "lookups.test: 19 DNS-querying terms counted through nested includes, past 10"
+is "$(printf '%s' "$OUT" | $PY -c 'import json,sys
+t=json.load(sys.stdin)["domains"][0]["spf"]["tree"]
+print(" ".join("%s=%d" % (x["include"]["domain"], x["lookups"]) for x in t["terms"] if "include" in x))')" \
+  "i1.lookups.test=4 i2.lookups.test=4 i3.lookups.test=7" "lookups.test: the JSON tree says what each include costs"
+has "$("$MP" check "${COMMON[@]}" lookups.test --explain)" "i3.lookups.test: 6 lookups" "--explain: the lookup tree in text"
 
 run passall.test
 expect_codes passall.test "critical SPF_PASS_ALL" "warn DMARC_POLICY_NONE" "warn DMARC_NO_RUA"
