@@ -1,0 +1,132 @@
+/*
+ * web/snapshot: what the HTTP server shows, as plain immutable structs
+ * (DESIGN.md 3: web/ renders snapshots and never touches the database; it
+ * sees no daemon header).
+ *
+ * The daemon builds a new snapshot after every check round or state change
+ * and publishes it (web_http_publish); the server renders whichever snapshot
+ * is current when a request arrives, holding a reference while it renders.
+ * Every string may hold bytes from DNS: renderers escape (HTML, JSON,
+ * Prometheus label values).  Secrets never enter a snapshot: channels are
+ * shown by name and type only, never by URL, token or password.
+ *
+ * Ownership: a snapshot and everything it points to are owned by the
+ * snapshot and freed by web_snapshot_free() (web/snapshot.c); builders use
+ * web_snapshot_new() and the xstrdup family for every string.
+ */
+#ifndef MAILPULSE_WEB_SNAPSHOT_H
+#define MAILPULSE_WEB_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WEB_HISTORY_DAYS 90
+
+/* A check's state as the alert engine sees it (issue 3 state machine). */
+enum web_state {
+	WEB_STATE_OK,
+	WEB_STATE_PENDING,   /* failing, fewer than F times in a row */
+	WEB_STATE_FIRING,    /* an alert episode is open */
+	WEB_STATE_RESOLVING, /* passing again, fewer than S times in a row */
+	WEB_STATE_UNKNOWN,   /* no result yet, or the last one could not be read */
+};
+
+/* One cell of the 90-day history bar. */
+enum web_day_color {
+	WEB_DAY_NODATA, /* grey: never drawn as green */
+	WEB_DAY_OK,     /* green: every result that day was ok/info */
+	WEB_DAY_WARN,   /* amber: some warn, no critical */
+	WEB_DAY_CRIT,   /* red: at least one critical */
+};
+
+struct web_finding {
+	char *check, *code;
+	char *severity; /* "ok" "info" "warn" "critical" "unknown" */
+	char *message;
+	char *fix;      /* may be NULL */
+	char *evidence; /* may be NULL; evidence_len bytes */
+	size_t evidence_len;
+};
+
+struct web_check {
+	char *name;       /* "spf" "dkim" "dmarc" "mx" "mta-sts" "tls-rpt" "bimi" */
+	char *severity;   /* worst severity of its last result */
+	enum web_state state;
+	int64_t last_checked; /* unix seconds, 0 = never */
+	int64_t last_ok;      /* unix seconds, 0 = never */
+};
+
+struct web_transition {
+	int64_t at;
+	char *check;
+	enum web_state from, to;
+	char *severity;
+};
+
+struct web_delivery {
+	char *channel;     /* the configured alert name, e.g. "ops-slack" */
+	char *type;        /* "slack" "webhook" "email" */
+	char *status;      /* "pending" "sent" "failed" */
+	char *error;       /* last error in words (never a URL or secret), or NULL */
+	unsigned attempts;
+	int64_t updated_at;
+};
+
+struct web_episode {
+	char *id; /* stable episode id */
+	char *domain, *check;
+	char *severity; /* "warn" or "critical" */
+	bool open;
+	int64_t started_at, ended_at; /* ended_at 0 while open */
+	char *summary;
+	struct web_delivery *deliveries;
+	size_t n_deliveries;
+};
+
+struct web_domain {
+	char *name;    /* ASCII (A-labels): used in URLs */
+	char *display; /* Unicode for people */
+	char *status;  /* worst severity now: "ok" "warn" "critical" "unknown" */
+	int64_t last_checked;
+	struct web_check *checks;
+	size_t n_checks;
+	enum web_day_color days[WEB_HISTORY_DAYS]; /* oldest first, last = today */
+	struct web_finding *findings;              /* of the last complete check */
+	size_t n_findings;
+	int spf_lookups, spf_void_lookups; /* -1 unknown */
+	char *spf_tree_json; /* the SPF lookup tree as JSON text, or NULL */
+	struct web_transition *history; /* newest first */
+	size_t n_history;
+	struct web_episode *episodes; /* newest first */
+	size_t n_episodes;
+};
+
+struct web_channel {
+	char *name, *type;
+	uint64_t sent, failed; /* notifications delivered / given up */
+	size_t queued;         /* in the outbox now */
+};
+
+struct web_snapshot {
+	int64_t generated_at;
+	char *version;
+	bool ready;              /* config loaded and first round done */
+	bool last_reload_ok;     /* the last config reload succeeded */
+	int64_t last_reload_at;  /* unix seconds */
+	bool degraded;           /* the daemon's own resolver is down */
+	unsigned refresh_seconds; /* meta refresh of the pages */
+	struct web_domain *domains;
+	size_t n_domains;
+	struct web_episode *episodes; /* recent, all domains, newest first */
+	size_t n_episodes;
+	struct web_channel *channels;
+	size_t n_channels;
+	struct web_finding *readiness; /* daemon-level findings (ALERT_SINGLE_RECIPIENT...) */
+	size_t n_readiness;
+};
+
+/* Free a snapshot and everything in it; NULL is a no-op. */
+void web_snapshot_free(struct web_snapshot *s);
+
+#endif
