@@ -9,29 +9,35 @@
 #include "common/xmalloc.h"
 #include "dns/runner.h"
 
-struct run;
-
 struct slot {
 	struct dns_posture *p;
-	struct run *run;
-	bool dns_pending;   /* the resolver will call on_ready for this slot */
-	bool fetch_pending; /* an HTTPS fetch is running for this slot */
-	bool done;
+	struct dns_runner *run;
+	dns_runner_done_fn *done;
+	void *arg;
+	bool dns_pending;      /* the resolver will call on_ready for this slot */
+	bool fetch_pending;    /* an HTTPS fetch is running for this slot */
+	bool ready;	       /* on the ready list */
+	struct slot *next;     /* queue, ready list or finished list */
+	struct slot *all_next; /* the list of started, unfinished slots */
 };
 
-struct run {
+struct dns_runner {
 	struct dns_resolver *res;
 	struct common_fetch *fetch;
-	struct slot *s;
-	size_t n, next, active, done, max_active;
-	struct slot **ready; /* slots with nothing left to wait for, to step again */
-	size_t n_ready;
+	size_t max_active, active, pending;
+	struct slot *queue_head, *queue_tail; /* added, not started */
+	struct slot *ready;		      /* nothing left to wait for: step again */
+	struct slot *all;		      /* every started slot, for abandoning */
+	struct slot *finished;		      /* completed, to report */
 };
 
-static void make_ready(struct slot *sl)
+static void push_ready(struct slot *sl)
 {
-	if (!sl->dns_pending && !sl->fetch_pending)
-		sl->run->ready[sl->run->n_ready++] = sl;
+	if (!sl->dns_pending && !sl->fetch_pending && !sl->ready) {
+		sl->ready = true;
+		sl->next = sl->run->ready;
+		sl->run->ready = sl;
+	}
 }
 
 static void on_ready(void *arg, struct dns_book *book)
@@ -40,7 +46,7 @@ static void on_ready(void *arg, struct dns_book *book)
 
 	(void)book;
 	sl->dns_pending = false;
-	make_ready(sl);
+	push_ready(sl);
 }
 
 static void on_fetch(void *arg, const struct common_fetch_result *fr)
@@ -50,13 +56,79 @@ static void on_fetch(void *arg, const struct common_fetch_result *fr)
 	dns_posture_fetch_done(sl->p, fr->err, fr->status, fr->content_type, fr->body, fr->body_len,
 			       fr->error);
 	sl->fetch_pending = false;
-	make_ready(sl);
+	push_ready(sl);
 }
 
-static void finish(struct run *r, struct slot *sl)
+struct dns_runner *dns_runner_new(struct dns_resolver *res, struct common_fetch *fetch,
+				  size_t max_active)
 {
-	sl->done = true;
-	r->done++;
+	struct dns_runner *r = xcalloc(1, sizeof *r);
+
+	r->res = res;
+	r->fetch = fetch;
+	r->max_active = max_active ? max_active : 1000;
+	return r;
+}
+
+static void unlink_all(struct dns_runner *r, struct slot *sl)
+{
+	for (struct slot **pp = &r->all; *pp; pp = &(*pp)->all_next) {
+		if (*pp == sl) {
+			*pp = sl->all_next;
+			return;
+		}
+	}
+}
+
+static void free_list(struct dns_runner *r, struct slot *sl, bool all_list)
+{
+	while (sl) {
+		struct slot *next = all_list ? sl->all_next : sl->next;
+
+		dns_resolver_forget(r->res, dns_posture_book(sl->p));
+		free(sl);
+		sl = next;
+	}
+}
+
+void dns_runner_free(struct dns_runner *r)
+{
+	if (r == NULL)
+		return;
+	/* Every started, unfinished slot is on the all list (ready ones too). */
+	free_list(r, r->all, true);
+	free_list(r, r->queue_head, false);
+	free_list(r, r->finished, false);
+	free(r);
+}
+
+void dns_runner_add(struct dns_runner *r, struct dns_posture *p, dns_runner_done_fn *done,
+		    void *arg)
+{
+	struct slot *sl = xcalloc(1, sizeof *sl);
+
+	sl->p = p;
+	sl->run = r;
+	sl->done = done;
+	sl->arg = arg;
+	if (r->queue_tail)
+		r->queue_tail->next = sl;
+	else
+		r->queue_head = sl;
+	r->queue_tail = sl;
+	r->pending++;
+}
+
+size_t dns_runner_pending(const struct dns_runner *r)
+{
+	return r->pending;
+}
+
+static void finish(struct dns_runner *r, struct slot *sl)
+{
+	unlink_all(r, sl);
+	sl->next = r->finished;
+	r->finished = sl;
 	r->active--;
 }
 
@@ -65,7 +137,7 @@ static void finish(struct run *r, struct slot *sl)
  * when the fetch could not even start: its failure is already recorded and
  * the posture can be stepped again at once.
  */
-static bool start_fetch(struct run *r, struct slot *sl)
+static bool start_fetch(struct dns_runner *r, struct slot *sl)
 {
 	const char *url, *addr;
 
@@ -82,7 +154,7 @@ static bool start_fetch(struct run *r, struct slot *sl)
 }
 
 /* Step one posture and hand its needs to the resolver and the fetcher. */
-static void step(struct run *r, struct slot *sl)
+static void step(struct dns_runner *r, struct slot *sl)
 {
 	struct dns_book *book = dns_posture_book(sl->p);
 
@@ -108,73 +180,95 @@ static void step(struct run *r, struct slot *sl)
 	}
 }
 
-/* Nobody is working and nobody is ready, yet slots wait: stop them. */
-static void abort_stuck(struct run *r)
+static void start_more(struct dns_runner *r)
 {
-	for (size_t i = 0; i < r->next; i++) {
-		struct slot *sl = &r->s[i];
+	while (r->active < r->max_active && r->queue_head) {
+		struct slot *sl = r->queue_head;
 
-		if (!sl->done) {
-			dns_posture_abort(sl->p, "no answer will ever come");
-			finish(r, sl);
-		}
-	}
-}
-
-static void start_more(struct run *r)
-{
-	while (r->active < r->max_active && r->next < r->n) {
-		struct slot *sl = &r->s[r->next++];
-
+		r->queue_head = sl->next;
+		if (r->queue_head == NULL)
+			r->queue_tail = NULL;
+		sl->next = NULL;
+		sl->all_next = r->all;
+		r->all = sl;
 		r->active++;
 		step(r, sl);
 	}
 }
 
 /* Step again every slot whose answers are complete; returns how many. */
-static size_t step_ready(struct run *r)
+static size_t step_ready(struct dns_runner *r)
 {
 	size_t stepped = 0;
 
-	while (r->n_ready > 0) {
-		struct slot *sl = r->ready[--r->n_ready];
+	while (r->ready) {
+		struct slot *sl = r->ready;
 
+		r->ready = sl->next;
+		sl->ready = false;
+		sl->next = NULL;
 		step(r, sl);
 		stepped++;
 	}
 	return stepped;
 }
 
+/* Nobody is working and nobody is ready, yet slots wait: stop them. */
+static void abort_stuck(struct dns_runner *r)
+{
+	while (r->all) {
+		struct slot *sl = r->all;
+
+		dns_posture_abort(sl->p, "no answer will ever come");
+		finish(r, sl);
+	}
+}
+
+/* Report completed postures (callbacks may add more). */
+static void report(struct dns_runner *r)
+{
+	while (r->finished) {
+		struct slot *sl = r->finished;
+
+		r->finished = sl->next;
+		r->pending--;
+		if (sl->done)
+			sl->done(sl->arg, sl->p);
+		free(sl);
+	}
+}
+
+enum mp_err dns_runner_pump(struct dns_runner *r, int max_wait_ms)
+{
+	bool dns_busy;
+	int fetching;
+
+	start_more(r);
+	report(r);
+	if (r->pending == 0)
+		return ERR_OK;
+	dns_busy = dns_resolver_busy(r->res);
+	fetching = r->fetch ? common_fetch_run(r->fetch, dns_busy ? 0 : max_wait_ms) : 0;
+	if (dns_busy && dns_resolver_run_once(r->res, fetching ? 10 : max_wait_ms) != ERR_OK)
+		return ERR_IO;
+	if (step_ready(r) == 0 && fetching == 0 && !dns_resolver_busy(r->res) && r->all &&
+	    r->ready == NULL)
+		abort_stuck(r);
+	start_more(r);
+	report(r);
+	return ERR_OK;
+}
+
 enum mp_err dns_runner_run(struct dns_resolver *res, struct common_fetch *fetch,
 			   struct dns_posture *const *p, size_t n, size_t max_active)
 {
-	struct run r = {.res = res, .fetch = fetch, .n = n};
+	struct dns_runner *r = dns_runner_new(res, fetch, max_active);
 	enum mp_err e = ERR_OK;
 
-	r.max_active = max_active ? max_active : 1000;
-	r.s = xcalloc(n ? n : 1, sizeof *r.s);
-	/* A slot is on the ready list at most once at a time, so n entries suffice. */
-	r.ready = xcalloc(n ? n : 1, sizeof *r.ready);
-	for (size_t i = 0; i < n; i++) {
-		r.s[i].p = p[i];
-		r.s[i].run = &r;
-	}
-	start_more(&r);
-	while (r.done < n) {
-		bool dns_busy = dns_resolver_busy(res);
-		int fetching = fetch ? common_fetch_run(fetch, dns_busy ? 0 : 50) : 0;
-
-		if (dns_busy) {
-			e = dns_resolver_run_once(res, fetching ? 10 : 200);
-			if (e != ERR_OK)
-				break;
-		}
-		if (step_ready(&r) == 0 && r.n_ready == 0 && fetching == 0 &&
-		    !dns_resolver_busy(res))
-			abort_stuck(&r);
-		start_more(&r);
-	}
-	free(r.ready);
-	free(r.s);
+	for (size_t i = 0; i < n; i++)
+		dns_runner_add(r, p[i], NULL, NULL);
+	while (e == ERR_OK && dns_runner_pending(r) > 0)
+		e = dns_runner_pump(r, 200);
+	dns_runner_free(r);
 	return e;
 }
