@@ -9,11 +9,13 @@
  * string is ever copied out (they can quote input).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -389,4 +391,21 @@ void common_crypto_sha256(const void *p, size_t len, unsigned char out[32])
 {
 	if (EVP_Digest(p, len, out, NULL, EVP_sha256(), NULL) != 1)
 		fatal("crypto: SHA-256 failed");
+}
+
+void common_crypto_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
+			       unsigned char out[32])
+{
+	static const unsigned char empty[1];
+	unsigned int outlen = 0;
+
+	if (keylen > INT_MAX)
+		fatal("crypto: HMAC key too large");
+	/* RFC 2104 2: any key length works; OpenSSL wants a non-NULL pointer. */
+	if (key == NULL || keylen == 0)
+		key = empty;
+	if (msg == NULL)
+		msg = empty;
+	if (HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, out, &outlen) == NULL || outlen != 32)
+		fatal("crypto: HMAC-SHA-256 failed");
 }

@@ -1,12 +1,15 @@
 /*
- * common/crypto: the one module that includes OpenSSL headers (STYLE.md 6).
+ * common/crypto: keys, hashes and randomness over OpenSSL's libcrypto (the one
+ * module including openssl/evp.h; TLS connections are common/tls, the one
+ * including openssl/ssl.h: STYLE.md 6, split by concern).
  *
  * What it does: decodes base64, turns the public-key data of a DKIM key
  * record into a checked public key (RSA SubjectPublicKeyInfo or PKCS#1
  * RSAPublicKey per RFC 6376 3.6.1, raw 32-byte ed25519 per RFC 8463 4),
  * loads a private key file (PEM or DER, RSA or ed25519) and tells whether it
  * is the private half of a published key, and offers a constant-time compare,
- * random bytes and SHA-256 for the rest of the program.
+ * random bytes, SHA-256 and HMAC-SHA-256 (RFC 2104, used to sign webhooks)
+ * for the rest of the program.
  *
  * What it does not: sign or verify messages (mail/dkim uses libopendkim),
  * talk TLS, or ever put key material into an error text: every "why" text is
@@ -103,5 +106,13 @@ enum mp_err common_crypto_random(void *buf, size_t len) MP_WUR;
 
 /* SHA-256 of [p, p+len) into out. */
 void common_crypto_sha256(const void *p, size_t len, unsigned char out[32]);
+
+/*
+ * HMAC-SHA-256 (RFC 2104, FIPS 198-1) of [msg, msg+msglen) under the key
+ * [key, key+keylen) into out (32 bytes).  keylen 0 is an empty key (key may
+ * then be NULL).  Keys longer than INT_MAX bytes are a broken invariant.
+ */
+void common_crypto_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
+			       unsigned char out[32]);
 
 #endif

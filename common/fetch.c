@@ -1,5 +1,14 @@
 /*
  * common/fetch: libcurl multi wrapper (see fetch.h for the why).
+ *
+ * RFC 9110 (HTTP semantics: 10.2.3 Retry-After), RFC 8461 3.3 (no
+ * redirects for MTA-STS), Standard Webhooks (headers come from the caller).
+ *
+ * CURLOPT_ERRORBUFFER is deliberately not used: curl writes host names and
+ * addresses there ("Could not resolve host: hooks.slack.com", "Failed to
+ * connect to 127.0.0.1 port 1") and nothing promises it never writes more of
+ * the URL.  Error texts are built from the caller's label and
+ * curl_easy_strerror(), which is fixed text per error code.
  */
 #include <curl/curl.h>
 #include <stdbool.h>
@@ -8,6 +17,8 @@
 #include <string.h>
 #include "common/buf.h"
 #include "common/fetch.h"
+#include "common/str.h"
+#include "common/tls.h"
 #include "common/xmalloc.h"
 #include "config.h"
 
@@ -15,9 +26,12 @@ struct req {
 	CURL *easy;
 	struct buf body;
 	struct curl_slist *connect_to;
+	struct curl_slist *headers;
+	char *post;  /* the request body (owned copy), NULL for GET */
+	char *label; /* what errors call the target */
 	common_fetch_done_fn done;
 	void *arg;
-	char errbuf[CURL_ERROR_SIZE];
+	char error[320];
 	bool too_big;
 	struct req *next;
 };
@@ -58,7 +72,10 @@ static void req_free(struct common_fetch *f, struct req *r)
 	curl_multi_remove_handle(f->multi, r->easy);
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->connect_to);
+	curl_slist_free_all(r->headers);
 	common_buf_free(&r->body);
+	free(r->post);
+	free(r->label);
 	free(r);
 }
 
@@ -89,36 +106,41 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* "host:port" part of an https URL for the connect-to rule; ERR_INVAL if absent. */
-static enum mp_err url_host(const char *url, char *host, size_t hostsz, long *port)
+/* Scheme, host and port of a URL; ERR_INVAL if it does not parse or lacks one. */
+static enum mp_err url_parts(const char *url, char *scheme, size_t schemesz, char *host,
+			     size_t hostsz, long *port)
 {
 	CURLU *u = curl_url();
-	char *h = NULL, *p = NULL;
+	char *sc = NULL, *h = NULL, *p = NULL;
 	enum mp_err e = ERR_INVAL;
 
+	if (u == NULL)
+		fatal("curl_url failed");
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
 		goto out;
-	if (curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK)
+	if (curl_url_get(u, CURLUPART_SCHEME, &sc, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) != CURLUE_OK)
 		goto out;
-	if (curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) != CURLUE_OK)
-		goto out;
-	if ((size_t)snprintf(host, hostsz, "%s", h) >= hostsz)
+	if (common_str_copy(scheme, schemesz, sc) != ERR_OK ||
+	    common_str_copy(host, hostsz, h) != ERR_OK)
 		goto out;
 	*port = strtol(p, NULL, 10);
 	e = ERR_OK;
 out:
+	curl_free(sc);
 	curl_free(h);
 	curl_free(p);
 	curl_url_cleanup(u);
 	return e;
 }
 
-static void set_opts(struct common_fetch *f, struct req *r, const char *url)
+static void set_opts(struct common_fetch *f, struct req *r, const char *url, bool allow_http)
 {
 	CURL *c = r->easy;
 
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, allow_http ? "http,https" : "https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -129,21 +151,85 @@ static void set_opts(struct common_fetch *f, struct req *r, const char *url)
 	curl_easy_setopt(c, CURLOPT_USERAGENT, f->o.user_agent);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(c, CURLOPT_PRIVATE, r);
 	if (f->o.ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, f->o.ca_file);
 }
 
-enum mp_err common_fetch_get(struct common_fetch *f, const char *url, const char *addr,
-			     common_fetch_done_fn done, void *arg)
+/* Check what the caller asked for before anything is allocated. */
+static enum mp_err check_req(const struct common_fetch_req *rq, bool *post)
+{
+	const char *m = rq->method ? rq->method : "GET";
+
+	*post = strcmp(m, "POST") == 0;
+	if (rq->url == NULL || (!*post && strcmp(m, "GET") != 0))
+		return ERR_INVAL;
+	if (rq->n_headers > COMMON_FETCH_MAX_HEADERS || rq->body_len > COMMON_FETCH_MAX_REQ_BODY ||
+	    (rq->n_headers > 0 && rq->headers == NULL) || (rq->body_len > 0 && rq->body == NULL))
+		return ERR_INVAL;
+	for (size_t i = 0; i < rq->n_headers; i++) {
+		const char *h = rq->headers[i];
+
+		/* No header injection: one line each, "Name: value". */
+		if (h == NULL || strpbrk(h, "\r\n") != NULL || strchr(h, ':') == NULL ||
+		    h[0] == ':')
+			return ERR_INVAL;
+	}
+	return ERR_OK;
+}
+
+static void set_body(struct req *r, const struct common_fetch_req *rq)
+{
+	r->post = xmemdup0(rq->body ? rq->body : "", rq->body_len);
+	curl_easy_setopt(r->easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->post);
+	/* No "Expect: 100-continue" round trip (curl waits up to 1 s for it). */
+	r->headers = curl_slist_append(r->headers, "Expect:");
+}
+
+static void set_headers(struct req *r, const struct common_fetch_req *rq)
+{
+	for (size_t i = 0; i < rq->n_headers; i++) {
+		struct curl_slist *n = curl_slist_append(r->headers, rq->headers[i]);
+
+		if (n == NULL)
+			fatal("curl_slist_append failed");
+		r->headers = n;
+	}
+	if (r->headers != NULL)
+		curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
+}
+
+/* CONNECT_TO keeps the URL's host for SNI and certificate checks. */
+static void set_connect_to(struct common_fetch *f, struct req *r, const char *host, long port,
+			   const char *addr)
+{
+	bool v6 = addr && strchr(addr, ':');
+	char *rule;
+
+	if (addr == NULL && f->o.port_override == 0)
+		return;
+	rule = xasprintf("%s:%ld:%s%s%s:%ld", host, port, v6 ? "[" : "", addr ? addr : "",
+			 v6 ? "]" : "", f->o.port_override ? (long)f->o.port_override : port);
+	r->connect_to = curl_slist_append(NULL, rule);
+	free(rule);
+	curl_easy_setopt(r->easy, CURLOPT_CONNECT_TO, r->connect_to);
+}
+
+enum mp_err common_fetch_start(struct common_fetch *f, const struct common_fetch_req *rq,
+			       common_fetch_done_fn done, void *arg)
 {
 	struct req *r;
-	char host[512];
+	char scheme[16], host[512];
 	long port = 0;
+	bool post = false;
 
-	if (url_host(url, host, sizeof host, &port) != ERR_OK)
+	if (check_req(rq, &post) != ERR_OK ||
+	    url_parts(rq->url, scheme, sizeof scheme, host, sizeof host, &port) != ERR_OK)
 		return ERR_INVAL;
+	if (strcmp(scheme, "https") != 0 && !(rq->allow_http && strcmp(scheme, "http") == 0))
+		return ERR_UNSUPPORTED;
 	r = xcalloc(1, sizeof *r);
 	r->easy = curl_easy_init();
 	if (r->easy == NULL)
@@ -151,18 +237,12 @@ enum mp_err common_fetch_get(struct common_fetch *f, const char *url, const char
 	common_buf_init(&r->body, f->o.max_body);
 	r->done = done;
 	r->arg = arg;
-	set_opts(f, r, url);
-	if (addr || f->o.port_override) {
-		/* CONNECT_TO keeps the URL's host for SNI and certificate checks. */
-		bool v6 = addr && strchr(addr, ':');
-		char *rule =
-		    xasprintf("%s:%ld:%s%s%s:%ld", host, port, v6 ? "[" : "", addr ? addr : "",
-			      v6 ? "]" : "", f->o.port_override ? (long)f->o.port_override : port);
-
-		r->connect_to = curl_slist_append(NULL, rule);
-		free(rule);
-		curl_easy_setopt(r->easy, CURLOPT_CONNECT_TO, r->connect_to);
-	}
+	r->label = rq->label ? xstrdup(rq->label) : xasprintf("host %s", host);
+	set_opts(f, r, rq->url, rq->allow_http);
+	if (post)
+		set_body(r, rq);
+	set_headers(r, rq);
+	set_connect_to(f, r, host, port, rq->addr);
 	if (curl_multi_add_handle(f->multi, r->easy) != CURLM_OK) {
 		req_free(f, r);
 		return ERR_NET;
@@ -170,6 +250,14 @@ enum mp_err common_fetch_get(struct common_fetch *f, const char *url, const char
 	r->next = f->reqs;
 	f->reqs = r;
 	return ERR_OK;
+}
+
+enum mp_err common_fetch_get(struct common_fetch *f, const char *url, const char *addr,
+			     common_fetch_done_fn done, void *arg)
+{
+	struct common_fetch_req rq = {.url = url, .addr = addr};
+
+	return common_fetch_start(f, &rq, done, arg);
 }
 
 static void unlink_req(struct common_fetch *f, struct req *r)
@@ -182,30 +270,53 @@ static void unlink_req(struct common_fetch *f, struct req *r)
 	}
 }
 
+/* The error text: the label and curl's fixed words for the class, never the URL. */
+static enum mp_err classify(struct common_fetch *f, struct req *r, CURLcode rc)
+{
+	long verify = 0;
+
+	if (r->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+		snprintf(r->error, sizeof r->error, "%s: response body larger than %zu bytes",
+			 r->label, f->o.max_body);
+		return ERR_LIMIT;
+	}
+	if (rc == CURLE_PEER_FAILED_VERIFICATION &&
+	    curl_easy_getinfo(r->easy, CURLINFO_SSL_VERIFYRESULT, &verify) == CURLE_OK &&
+	    verify != 0) {
+		/*
+		 * curl checks the host name itself before it reads the chain's
+		 * result, and leaves its "not verified" sentinel 1 when that fails.
+		 */
+		snprintf(r->error, sizeof r->error, "%s: certificate rejected: %s", r->label,
+			 verify == 1 ? "not valid for this host name"
+				     : common_tls_verify_str(verify));
+		return ERR_TLS;
+	}
+	snprintf(r->error, sizeof r->error, "%s: %s", r->label, curl_easy_strerror(rc));
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		return ERR_TIMEOUT;
+	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
+	    rc == CURLE_SSL_CACERT_BADFILE)
+		return ERR_TLS;
+	return ERR_NET;
+}
+
 static void finish(struct common_fetch *f, struct req *r, CURLcode rc)
 {
 	struct common_fetch_result res = {0};
+	curl_off_t ra = 0;
 	char *ct = NULL;
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);
 	curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct);
 	res.content_type = ct ? ct : "";
+	res.retry_after = -1;
+	if (curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+		res.retry_after = (long)ra;
 	res.body = common_buf_str(&r->body);
 	res.body_len = r->body.len;
-	if (rc == CURLE_OK) {
-		res.err = ERR_OK;
-		res.error = "";
-	} else if (r->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
-		res.err = ERR_LIMIT;
-		res.error = "response body too large";
-	} else {
-		res.err = rc == CURLE_OPERATION_TIMEDOUT ? ERR_TIMEOUT
-			  : (rc == CURLE_PEER_FAILED_VERIFICATION ||
-			     rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CACERT_BADFILE)
-			      ? ERR_TLS
-			      : ERR_NET;
-		res.error = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
-	}
+	res.err = rc == CURLE_OK ? ERR_OK : classify(f, r, rc);
+	res.error = rc == CURLE_OK ? "" : r->error;
 	unlink_req(f, r);
 	r->done(r->arg, &res);
 	req_free(f, r);

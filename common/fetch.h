@@ -1,22 +1,35 @@
 /*
- * common/fetch: bounded HTTPS GETs without blocking, on libcurl's multi
+ * common/fetch: bounded HTTPS requests without blocking, on libcurl's multi
  * interface (the ONLY module including curl/curl.h; DESIGN.md 4).
  *
  * Why here, in the floor: the MTA-STS policy fetch (dns/), IMAP seed boxes
- * (mail/) and webhooks (daemon/) all need one HTTP client with the same
- * safety settings, and a library may be included by one module only.
+ * (mail/) and the Slack and webhook alert channels (daemon/) all need one
+ * HTTP client with the same safety settings, and a library may be included
+ * by one module only.
+ *
+ * What it does: GET, and POST with a body and extra request headers (the
+ * Standard Webhooks webhook-id/-timestamp/-signature, Content-Type); the
+ * status, body (capped), Content-Type and Retry-After (RFC 9110 10.2.3) of
+ * the response.  Redirects are never followed (RFC 8461 3.3 forbids them for
+ * MTA-STS; a webhook that redirects is misconfigured), only https is allowed
+ * unless the caller opts in to http for one request, certificates and host
+ * names are always verified, and bodies are capped.
+ *
+ * Secrets: a Slack webhook URL is a credential, so no error text ever holds
+ * the URL or any of curl's own error buffer (which quotes host names and may
+ * quote more): errors are "<label>: <curl's fixed text for the error class>",
+ * plus the X.509 verify reason for certificate failures, where label is what
+ * the caller calls the target ("the Slack webhook") or, by default, its host.
  *
  * What it does not do: name resolution.  Debian's libcurl has no c-ares and
  * cannot be pointed at our DNS servers (libraries.md 0.6), so callers resolve
  * with dns/resolver and pin the address with a connect-to rule; curl never
- * calls getaddrinfo on a host name.  Redirects are never followed (RFC 8461
- * 3.3 forbids them for MTA-STS), only https is allowed unless the caller says
- * otherwise, certificates and host names are always verified, and bodies are
- * capped.
+ * calls getaddrinfo on a host name.
  */
 #ifndef MAILPULSE_COMMON_FETCH_H
 #define MAILPULSE_COMMON_FETCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "common/err.h"
 
@@ -32,10 +45,29 @@ struct common_fetch_opts {
 struct common_fetch_result {
 	enum mp_err err;   /* ERR_OK: a response arrived (any status); else why not */
 	long status;	   /* HTTP status, 0 when none */
-	const char *error; /* human text for err (curl's), "" when ERR_OK */
+	const char *error; /* "<label>: <why>", never the URL; "" when ERR_OK */
 	const char *body;  /* NUL-terminated copy, body_len bytes (may contain NULs) */
 	size_t body_len;
 	const char *content_type; /* "" when absent */
+	long retry_after; /* Retry-After in seconds (RFC 9110 10.2.3), -1 when absent or 0 */
+};
+
+/* Most extra request headers one request takes. */
+#define COMMON_FETCH_MAX_HEADERS 16
+/* Largest request body (a Slack message with blocks is a few KB). */
+#define COMMON_FETCH_MAX_REQ_BODY (1024 * 1024)
+
+/* One request.  Everything is copied by common_fetch_start(). */
+struct common_fetch_req {
+	const char *method; /* "GET" or "POST"; NULL = GET */
+	const char *url;    /* https:// (or http:// with allow_http) */
+	const char *addr;   /* IP literal to connect to; NULL lets libcurl resolve (tests only) */
+	const char *label;  /* what error texts call the target; NULL = "host <name>" */
+	const void *body;   /* POST body, body_len bytes (may hold NULs); NULL = empty */
+	size_t body_len;
+	const char *const *headers; /* n_headers "Name: value" lines, no CR or LF */
+	size_t n_headers;
+	bool allow_http; /* accept http:// for this request (an operator's local webhook) */
 };
 
 /* Called once per request, from common_fetch_run(); result borrowed for the call. */
@@ -49,9 +81,20 @@ struct common_fetch *common_fetch_new(const struct common_fetch_opts *opts);
 void common_fetch_free(struct common_fetch *f);
 
 /*
+ * Start the request rq (copied).  done is called exactly once, from a later
+ * common_fetch_run(), unless this returns an error: ERR_INVAL (no URL or an
+ * unparsable one, a method other than GET/POST, a header with CR/LF or
+ * without ':', too many headers, body too big), ERR_UNSUPPORTED (a scheme
+ * other than https, or http without allow_http), ERR_NET (curl refused it).
+ */
+enum mp_err common_fetch_start(struct common_fetch *f, const struct common_fetch_req *rq,
+			       common_fetch_done_fn done, void *arg) MP_WUR;
+
+/*
  * Start a GET of url, connecting to addr (an IP literal from our resolver;
  * NULL lets libcurl resolve, which only tests on loopback may do).  done is
- * called exactly once, from a later common_fetch_run().
+ * called exactly once, from a later common_fetch_run().  Same as
+ * common_fetch_start() with only url and addr set.
  */
 enum mp_err common_fetch_get(struct common_fetch *f, const char *url, const char *addr,
 			     common_fetch_done_fn done, void *arg) MP_WUR;

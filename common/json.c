@@ -166,3 +166,45 @@ void common_json_free(struct common_json *v)
 	if (v)
 		json_decref(J(v));
 }
+
+enum mp_err common_json_parse(const char *s, size_t len, struct common_json **out)
+{
+	json_error_t e;
+	json_t *v = json_loadb(s, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
+
+	if (v == NULL)
+		return ERR_PARSE;
+	*out = W(v);
+	return ERR_OK;
+}
+
+const struct common_json *common_json_get(const struct common_json *obj, const char *key)
+{
+	return json_is_object(J(obj)) ? W(json_object_get(J(obj), key)) : NULL;
+}
+
+size_t common_json_array_len(const struct common_json *arr)
+{
+	return json_is_array(J(arr)) ? json_array_size(J(arr)) : 0;
+}
+
+const struct common_json *common_json_array_at(const struct common_json *arr, size_t i)
+{
+	return json_is_array(J(arr)) ? W(json_array_get(J(arr), i)) : NULL;
+}
+
+const char *common_json_str_value(const struct common_json *v, size_t *len)
+{
+	if (!json_is_string(J(v)))
+		return NULL;
+	*len = json_string_length(J(v));
+	return json_string_value(J(v));
+}
+
+bool common_json_int_value(const struct common_json *v, long long *out)
+{
+	if (!json_is_integer(J(v)))
+		return false;
+	*out = (long long)json_integer_value(J(v));
+	return true;
+}

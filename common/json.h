@@ -43,6 +43,24 @@ char *common_json_dump(const struct common_json *v, bool pretty);
 void common_json_free(struct common_json *v);
 
 /*
+ * Reading (added for web/, which gets the SPF lookup tree as JSON text).
+ * Parse [s, s+len) as one JSON value (\u0000 allowed in strings, duplicate
+ * keys refused, nesting bounded by jansson's parser depth limit).  ERR_OK:
+ * *out is a new value (free with common_json_free()).  ERR_PARSE: not JSON.
+ */
+enum mp_err common_json_parse(const char *s, size_t len, struct common_json **out) MP_WUR;
+/* obj[key], or NULL when obj is not an object or has no such key; borrowed from obj. */
+const struct common_json *common_json_get(const struct common_json *obj, const char *key);
+/* Number of elements of arr (0 when it is not an array). */
+size_t common_json_array_len(const struct common_json *arr);
+/* Element i of arr, NULL when out of range or not an array; borrowed. */
+const struct common_json *common_json_array_at(const struct common_json *arr, size_t i);
+/* The bytes of a string value (*len of them, may hold NUL), NULL when v is not a string; borrowed. */
+const char *common_json_str_value(const struct common_json *v, size_t *len);
+/* True, with *out set, when v is an integer. */
+bool common_json_int_value(const struct common_json *v, long long *out);
+
+/*
  * Copy len bytes as valid UTF-8 (invalid sequences become U+FFFD); caller
  * frees; *outlen gets the length.  Shared with renderers that need the same
  * guarantee (HTML).

@@ -15,6 +15,7 @@
 #define MAILPULSE_COMMON_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "common/err.h"
 
 enum log_level { LOG_LVL_TRACE, LOG_LVL_DEBUG, LOG_LVL_INFO, LOG_LVL_WARN, LOG_LVL_ERR };

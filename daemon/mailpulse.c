@@ -7,7 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "config.h"
+#include <config.h> /* autoconf's, not daemon/config.h (quotes would find that first) */
 #include "daemon/cmd.h"
 #include "dns/resolver.h"
 

@@ -114,6 +114,12 @@ struct web_snapshot {
 	bool ready;              /* config loaded and first round done */
 	bool last_reload_ok;     /* the last config reload succeeded */
 	int64_t last_reload_at;  /* unix seconds */
+	/*
+	 * Added by web/: unix seconds of the last successful (re)load, for
+	 * mailpulse_config_last_reload_success_timestamp_seconds.  0 = not
+	 * filled in: the metric then uses last_reload_at when last_reload_ok.
+	 */
+	int64_t last_reload_success_at;
 	bool degraded;           /* the daemon's own resolver is down */
 	unsigned refresh_seconds; /* meta refresh of the pages */
 	struct web_domain *domains;
@@ -128,5 +134,42 @@ struct web_snapshot {
 
 /* Free a snapshot and everything in it; NULL is a no-op. */
 void web_snapshot_free(struct web_snapshot *s);
+
+/*
+ * Helpers added by web/ (web/snapshot.c), shared by the renderers and handy
+ * for builders.  None of them allocates except web_snapshot_new().
+ */
+
+/* A zeroed snapshot (refresh_seconds 60); fill it and hand it to web_http_publish(). */
+struct web_snapshot *web_snapshot_new(void);
+
+/* The domain whose name equals [name, name+len) ignoring ASCII case, or NULL; borrowed. */
+const struct web_domain *web_snapshot_find(const struct web_snapshot *s, const char *name,
+					   size_t len);
+
+/* A severity string from a snapshot, as a closed set (anything else is UNKNOWN). */
+enum web_sev { WEB_SEV_OK, WEB_SEV_INFO, WEB_SEV_WARN, WEB_SEV_CRITICAL, WEB_SEV_UNKNOWN };
+enum web_sev web_sev_parse(const char *severity);
+/* "ok" "info" "warn" "critical" "unknown". */
+const char *web_sev_name(enum web_sev sev);
+/* Order for "worst first": critical, warn, unknown, info, ok (higher is worse). */
+int web_sev_rank(enum web_sev sev);
+
+/* "ok" "pending" "firing" "resolving" "unknown" (out-of-range values: "unknown"). */
+const char *web_state_name(enum web_state st);
+/* "nodata" "ok" "warn" "critical" (out-of-range values: "nodata"). */
+const char *web_day_color_name(enum web_day_color c);
+
+/*
+ * The overall verdict of the overview banner:
+ *   FAILING  some domain's status is critical;
+ *   DEGRADED otherwise, some domain is warn or unknown, the daemon's own
+ *            resolver is down (degraded), or the first round is not done;
+ *   GOOD     otherwise (also with no domain at all; the page says so).
+ */
+enum web_overall { WEB_OVERALL_GOOD, WEB_OVERALL_DEGRADED, WEB_OVERALL_FAILING };
+enum web_overall web_snapshot_overall(const struct web_snapshot *s);
+/* "ok" "degraded" "failing". */
+const char *web_overall_name(enum web_overall o);
 
 #endif

@@ -3,10 +3,14 @@
 
   zones N DIR          write synthetic zones for N customer domains into DIR
                        (bench.zone + one zone per ESP) and DIR/domains.txt
-  queries JSON OUT     from a `mailpulse check --explain --format json` report,
+  queries JSON OUT [ONE]
+                       from a `mailpulse check --explain --format json` report,
                        write the distinct DNS queries it needed (dnsperf input
                        format: "name TYPE" per line, in first-asked order) to
-                       OUT; print "questions=Q distinct=D via_cname=C"
+                       OUT; print "questions=Q distinct=D via_cname=C ...".
+                       ONE: the --explain report of one domain checked with
+                       DKIM discovery on; its extra selectors are added to
+                       every domain (see cmd_queries)
   verify JSON N        check a report: N domains, no DNS_TEMPFAIL /
                        DNS_MALFORMED / CHECK_INCOMPLETE finding; prints the
                        finding codes seen; exit 1 (with the reason) if invalid
@@ -121,8 +125,29 @@ def load(path):
         return json.load(f)
 
 
-def cmd_queries(path, out):
+def selectors_asked(domain_entry):
+    """DKIM selectors a domain's checks asked for (<sel>._domainkey.<domain> TXT)."""
+    dom = domain_entry["domain"].lower()
+    suffix = "._domainkey." + dom
+    return [q["name"].lower()[:-len(suffix)] for q in domain_entry.get("dns", [])
+            if q["type"] == "TXT" and q["name"].lower().endswith(suffix)]
+
+
+def cmd_queries(path, out, extra_path=None):
+    """The distinct questions of an --explain report.  With extra_path (the
+    --explain report of ONE domain checked with more selectors, e.g. with
+    discovery on), every domain of path also gets the selectors that one
+    domain asked beyond its own, each as <sel>._domainkey.<domain> TXT:
+    discovery probes the same fixed list for every domain, so this is the
+    question list of the whole run without a second --explain run of it
+    (bench/posture checks the count against the run's own --stats)."""
     rep = load(path)
+    extra = []
+    if extra_path:
+        one = load(extra_path)["domains"][0]
+        mine = [d for d in rep["domains"] if d["domain"].lower() == one["domain"].lower()]
+        known = set(selectors_asked(mine[0])) if mine else set()
+        extra = [s for s in selectors_asked(one) if s not in known]
     seen = collections.OrderedDict()
     questions = 0
     via_cname = 0
@@ -132,14 +157,18 @@ def cmd_queries(path, out):
             seen.setdefault((q["name"].lower(), q["type"]), None)
             if q.get("cname"):
                 via_cname += 1
+        for sel in extra:
+            questions += 1
+            seen.setdefault(("%s._domainkey.%s" % (sel, d["domain"].lower()), "TXT"), None)
     with open(out, "w") as f:
         for name, typ in seen:
             f.write("%s %s\n" % (name, typ))
     # A question answered through a CNAME costs one more wire query only
     # when the server left the target's records out of the reply (NSD puts
     # them in when it serves the target's zone too): mailpulse --stats
-    # counts those as cname_follows, and bench/posture checks it is 0.
-    print("questions=%d distinct=%d via_cname=%d" % (questions, len(seen), via_cname))
+    # counts those as cname_follows, and bench/posture reports them.
+    print("questions=%d distinct=%d via_cname=%d extra_selectors=%d"
+          % (questions, len(seen), via_cname, len(extra)))
 
 
 def cmd_verify(path, n):
@@ -185,8 +214,8 @@ def main(argv):
     if len(argv) == 4 and argv[1] == "zones":
         cmd_zones(int(argv[2]), argv[3])
         return 0
-    if len(argv) == 4 and argv[1] == "queries":
-        cmd_queries(argv[2], argv[3])
+    if len(argv) in (4, 5) and argv[1] == "queries":
+        cmd_queries(argv[2], argv[3], argv[4] if len(argv) == 5 else None)
         return 0
     if len(argv) == 4 and argv[1] == "verify":
         return cmd_verify(argv[2], int(argv[3]))

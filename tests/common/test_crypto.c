@@ -388,11 +388,57 @@ static void test_misc(void)
 	tap_ok(memcmp(h, abc, 32) == 0, "sha256(\"abc\") known answer");
 }
 
+static void hex(const unsigned char *p, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", p[i]);
+}
+
+/* RFC 4231 4.2, 4.3, 4.7 known answers, the empty case, and the openssl CLI. */
+static void test_hmac(void)
+{
+	unsigned char k1[20], k6[131], h[32], bin[3] = {0x00, 0xff, 0x10};
+	char got[65], want[65] = "";
+	FILE *f;
+
+	memset(k1, 0x0b, sizeof k1);
+	memset(k6, 0xaa, sizeof k6);
+	common_crypto_hmac_sha256(k1, sizeof k1, "Hi There", 8, h);
+	hex(h, 32, got);
+	tap_is_str(got, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+		   "hmac: RFC 4231 test case 1");
+	common_crypto_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, h);
+	hex(h, 32, got);
+	tap_is_str(got, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+		   "hmac: RFC 4231 test case 2");
+	common_crypto_hmac_sha256(k6, sizeof k6,
+				  "Test Using Larger Than Block-Size Key - Hash Key First", 54, h);
+	hex(h, 32, got);
+	tap_is_str(got, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+		   "hmac: RFC 4231 test case 6 (key longer than a block)");
+	common_crypto_hmac_sha256(NULL, 0, NULL, 0, h);
+	hex(h, 32, got);
+	tap_is_str(got, "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad",
+		   "hmac: empty key, empty message");
+	/* A binary key with a NUL byte, checked against the openssl command line. */
+	f = popen("printf 'a\\000b' | openssl dgst -sha256 -mac HMAC -macopt hexkey:00ff10 -r "
+		  "2>/dev/null",
+		  "r");
+	if (f == NULL || fgets(want, sizeof want, f) == NULL)
+		want[0] = '\0';
+	if (f != NULL)
+		pclose(f);
+	common_crypto_hmac_sha256(bin, sizeof bin, "a\0b", 3, h);
+	hex(h, 32, got);
+	tap_is_str(got, want, "hmac: binary key and message agree with `openssl dgst -hmac`");
+}
+
 int main(void)
 {
 	if (!sh("openssl version >/dev/null 2>&1"))
 		tap_skip_all("the openssl command is not installed");
 	test_b64();
+	test_hmac();
 	tap_ok(make_key("rsa1024.pem", "-algorithm RSA -pkeyopt rsa_keygen_bits:1024") &&
 		   make_key("rsa2048.pem", "-algorithm RSA -pkeyopt rsa_keygen_bits:2048") &&
 		   make_key("other2048.pem", "-algorithm RSA -pkeyopt rsa_keygen_bits:2048") &&

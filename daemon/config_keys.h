@@ -1,0 +1,111 @@
+/*
+ * daemon/config_keys: the machinery daemon/config_sections reads sections
+ * with.  A section is described by a table of keys; each key has a type
+ * (path, duration, number, boolean, secret) with its bounds, or a function
+ * of its own.  This module looks keys up (a secret KEY also answers to
+ * KEY_file and KEY_credential), refuses unknown keys (with a "did you mean"),
+ * duplicates and keys that do not apply to an alert's type, substitutes
+ * ${VAR}, reads secret files and credentials, and writes every error as
+ * "FILE:LINE: [section] key: why".
+ *
+ * What it does not: know which sections and keys exist (config_sections
+ * does) or echo a value it was not told is safe to show: the value of a
+ * secret, unknown or misplaced key never enters a message.
+ */
+#ifndef MAILPULSE_DAEMON_CONFIG_KEYS_H
+#define MAILPULSE_DAEMON_CONFIG_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "common/err.h"
+#include "daemon/config.h"
+#include "daemon/config_sections.h"
+
+/* Key flags: a list (may continue on indented lines); the alert types it applies to. */
+enum { CK_LIST = 1, CK_SLACK = 2, CK_WEBHOOK = 4, CK_EMAIL = 8 };
+#define CK_TYPES (CK_SLACK | CK_WEBHOOK | CK_EMAIL)
+#define CK_SEC 1000ULL /* durations are in milliseconds */
+#define CK_MAX_KEYS 20 /* keys in one table at most */
+
+enum daemon_config_ktype { CK_PATH, CK_DUR_S, CK_DUR_MS, CK_UINT, CK_BOOL, CK_SECRET, CK_FN };
+/* How a secret was given: KEY, KEY_file or KEY_credential. */
+enum daemon_config_form { CK_PLAIN, CK_FILE, CK_CRED };
+
+struct daemon_config_pctx;
+/* A key with a syntax of its own: store v (expanded, not empty) into obj. */
+typedef enum mp_err (*daemon_config_key_fn)(struct daemon_config_pctx *p,
+					    const struct daemon_config_entry *e, const char *v,
+					    void *obj);
+
+struct daemon_config_keydef {
+	const char *name;
+	enum daemon_config_ktype type;
+	unsigned flags;
+	size_t off;	   /* the field in obj (CK_FN: unused): char *, unsigned, bool, secret */
+	uint64_t min, max; /* CK_UINT: the value; CK_DUR_*: milliseconds */
+	daemon_config_key_fn fn;
+};
+
+/* The state of one build (owned by config_sections). */
+struct daemon_config_pctx {
+	const char *file;
+	const struct daemon_config_env *env;
+	char *err;
+	size_t errsz;
+	const struct daemon_config_rawsec *sec; /* the section being read */
+	const char *kind, *name;		/* the section messages name */
+	char kindbuf[64], namebuf[300];
+	struct daemon_config *cfg;
+	unsigned type_flag;	    /* CK_SLACK... of the alert being read; 0 otherwise */
+	unsigned seen[CK_MAX_KEYS]; /* line of each key of the section just read; 0 = absent */
+	unsigned main_line[3];	    /* lines of [daemon], [dns], [web] */
+};
+
+/*
+ * Write "FILE:LINE: [kind name] key: message" into p->err (key may be NULL,
+ * and without a section only the key is named).  Returns ERR_INVAL.
+ */
+enum mp_err daemon_config_keys_err(struct daemon_config_pctx *p, unsigned line, const char *key,
+				   const char *fmt, ...) MP_PRINTF(4, 5);
+
+/* The section later messages name; escape: kind and name are as written (shown escaped). */
+void daemon_config_keys_section(struct daemon_config_pctx *p, const char *kind, const char *name,
+				bool escape);
+
+/* A value that may be shown: quoted, escaped, cut; written into buf. */
+const char *daemon_config_keys_shown(const char *v, char buf[100]);
+
+/* v as an absolute path (relative ones against env->base_dir) in *out (caller frees). */
+enum mp_err daemon_config_keys_path(struct daemon_config_pctx *p,
+				    const struct daemon_config_entry *e, const char *v,
+				    char **out) MP_WUR;
+
+/* A duration within kd's bounds into *dst (seconds for CK_DUR_S, else ms). */
+enum mp_err daemon_config_keys_duration(struct daemon_config_pctx *p,
+					const struct daemon_config_keydef *kd,
+					const struct daemon_config_entry *e, const char *v,
+					unsigned *dst) MP_WUR;
+
+/* Read a secret or key file through env->read_file or the real file system. */
+enum mp_err daemon_config_keys_read_file(struct daemon_config_pctx *p,
+					 const struct daemon_config_entry *e, const char *path,
+					 char **data, size_t *len) MP_WUR;
+
+/* Substitute ${} in e's value and store it by kd into obj. */
+enum mp_err daemon_config_keys_read_entry(struct daemon_config_pctx *p,
+					  const struct daemon_config_keydef *kd,
+					  enum daemon_config_form form,
+					  const struct daemon_config_entry *e, void *obj) MP_WUR;
+
+/* Every entry of p->sec by the table t[0..n) into obj; p->seen gets their lines. */
+enum mp_err daemon_config_keys_read_all(struct daemon_config_pctx *p,
+					const struct daemon_config_keydef *t, size_t n,
+					void *obj) MP_WUR;
+
+/* The line of key in the section just read (0 when absent). */
+unsigned daemon_config_keys_seen_line(const struct daemon_config_pctx *p,
+				      const struct daemon_config_keydef *t, size_t n,
+				      const char *key);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * daemon/store_schema: the migrations that build mailpulsed's database.
+ * See store_schema.h for the rules.  Times are unix seconds UTC; a "day" is
+ * floor(time / 86400), the UTC date as a day number (1970-01-01 is day 0).
+ *
+ * Findings: two shapes, on purpose.
+ *  - results.findings_json: an optional opaque JSON blob per result, written
+ *    once and read rarely (history in the API).  One row per result keeps
+ *    30 days of 1000 domains x 7 checks small; findings as rows would
+ *    multiply the row count by 5-20.
+ *  - findings: a table holding the structured findings of only the LAST and
+ *    the LAST GOOD (non-unknown) result of each (domain, check), which the
+ *    status page shows with their fix.  Rows keep evidence as a BLOB, so
+ *    DNS bytes (NUL, invalid UTF-8) come back exactly, with no JSON layer
+ *    between the check and the page.  Rows of a result that stops being the
+ *    last or last good one are deleted in the same transaction.
+ *
+ * latest caches, per (domain, check), which result is the last and which is
+ * the last good one (a DNS timeout, severity unknown, never replaces the
+ * last good result: DESIGN.md 5).  Retention spares those two results.
+ */
+#include "daemon/store_schema.h"
+
+/* clang-format off */
+static const char SQL_V1[] =
+	"CREATE TABLE results ("
+	" id INTEGER PRIMARY KEY,"
+	" domain TEXT NOT NULL,"
+	" check_name TEXT NOT NULL,"
+	" at INTEGER NOT NULL CHECK (at >= 0),"
+	" severity TEXT NOT NULL CHECK (severity IN ('ok','info','warn','critical','unknown')),"
+	" duration_ms INTEGER NOT NULL DEFAULT 0 CHECK (duration_ms >= 0),"
+	" spf_lookups INTEGER,"		/* NULL: not an SPF check, or not counted */
+	" spf_void_lookups INTEGER,"
+	" reason TEXT,"			/* why the result is unknown, in words */
+	" findings_json TEXT);"
+	"CREATE INDEX results_by_check ON results (domain, check_name, at);"
+	"CREATE INDEX results_by_time ON results (at);"
+
+	"CREATE TABLE latest ("
+	" domain TEXT NOT NULL,"
+	" check_name TEXT NOT NULL,"
+	" last_id INTEGER NOT NULL REFERENCES results (id),"
+	" last_at INTEGER NOT NULL,"
+	" good_id INTEGER REFERENCES results (id),"
+	" good_at INTEGER,"
+	" PRIMARY KEY (domain, check_name)) WITHOUT ROWID;"
+	/* foreign keys are checked from the parent side on every results delete */
+	"CREATE INDEX latest_by_last ON latest (last_id);"
+	"CREATE INDEX latest_by_good ON latest (good_id);"
+
+	"CREATE TABLE findings ("
+	" result_id INTEGER NOT NULL REFERENCES results (id) ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL,"
+	" check_name TEXT NOT NULL,"
+	" code TEXT NOT NULL,"
+	" severity TEXT NOT NULL CHECK (severity IN ('ok','info','warn','critical','unknown')),"
+	" message TEXT NOT NULL,"
+	" fix TEXT,"
+	" evidence BLOB,"
+	" PRIMARY KEY (result_id, seq)) WITHOUT ROWID;"
+
+	"CREATE TABLE day_buckets ("
+	" domain TEXT NOT NULL,"
+	" check_name TEXT NOT NULL,"
+	" day INTEGER NOT NULL,"
+	" n_ok INTEGER NOT NULL DEFAULT 0,"
+	" n_info INTEGER NOT NULL DEFAULT 0,"
+	" n_warn INTEGER NOT NULL DEFAULT 0,"
+	" n_critical INTEGER NOT NULL DEFAULT 0,"
+	" n_unknown INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (domain, check_name, day)) WITHOUT ROWID;"
+	"CREATE INDEX day_buckets_by_day ON day_buckets (day);"
+
+	"CREATE TABLE transitions ("
+	" id INTEGER PRIMARY KEY,"
+	" domain TEXT NOT NULL,"
+	" check_name TEXT NOT NULL,"
+	" from_state TEXT NOT NULL,"
+	" to_state TEXT NOT NULL,"
+	" severity TEXT NOT NULL CHECK (severity IN ('ok','info','warn','critical','unknown')),"
+	" at INTEGER NOT NULL);"
+	"CREATE INDEX transitions_by_check ON transitions (domain, check_name, at);"
+	"CREATE INDEX transitions_by_time ON transitions (at);"
+
+	"CREATE TABLE episodes ("
+	" id TEXT PRIMARY KEY,"
+	" domain TEXT NOT NULL,"
+	" check_name TEXT NOT NULL,"
+	" severity TEXT NOT NULL CHECK (severity IN ('warn','critical')),"
+	" started_at INTEGER NOT NULL,"
+	" ended_at INTEGER CHECK (ended_at IS NULL OR ended_at >= started_at),"
+	" fired_delivered INTEGER NOT NULL DEFAULT 0 CHECK (fired_delivered IN (0, 1)),"
+	" summary TEXT NOT NULL DEFAULT '');"
+	/* issue 3: warn and critical each their own episode, one open at a time */
+	"CREATE UNIQUE INDEX episodes_one_open ON episodes (domain, check_name, severity)"
+	" WHERE ended_at IS NULL;"
+	"CREATE INDEX episodes_by_domain ON episodes (domain, started_at);"
+	"CREATE INDEX episodes_by_start ON episodes (started_at);"
+
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" episode_id TEXT REFERENCES episodes (id) ON DELETE CASCADE,"
+	" channel TEXT NOT NULL,"
+	" event TEXT NOT NULL CHECK (event IN ('firing','reminder','resolved','test')),"
+	" seq INTEGER NOT NULL DEFAULT 0,"	/* the reminder's number; 0 otherwise */
+	" payload TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','sent','failed')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt_at INTEGER NOT NULL,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" CHECK ((event = 'test') = (episode_id IS NULL)),"
+	/* a restart never enqueues the same notification twice */
+	" UNIQUE (episode_id, channel, event, seq));"
+	"CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';"
+	"CREATE INDEX outbox_by_time ON outbox (updated_at);";
+
+/*
+ * Per-channel delivery counters that survive retention (the outbox rows of
+ * old episodes go; /metrics counters must not shrink).  Backfilled from the
+ * outbox as it stands.
+ */
+static const char SQL_V2[] =
+	"CREATE TABLE channel_stats ("
+	" channel TEXT PRIMARY KEY,"
+	" sent INTEGER NOT NULL DEFAULT 0,"
+	" failed INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"INSERT INTO channel_stats (channel, sent, failed)"
+	" SELECT channel, sum(status = 'sent'), sum(status = 'failed') FROM outbox"
+	" GROUP BY channel;";
+
+/*
+ * The alert engine's state per channel (daemon/alert exports records; the
+ * daemon saves them in the transaction that writes the outbox rows of the
+ * same tick, and imports them after a restart).  record is the engine's
+ * record serialized by the caller: the store keeps it opaque, so the
+ * engine's struct can change without a migration.  Transitions learn the
+ * episode they belong to; latest learns when each check last passed.
+ */
+static const char SQL_V3[] =
+	"CREATE TABLE alert_state ("
+	" channel TEXT NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" domain TEXT NOT NULL,"	/* "" for the daemon's own (degraded) episode */
+	" check_name TEXT NOT NULL,"
+	" severity TEXT NOT NULL CHECK (severity IN ('warn','critical')),"
+	" record TEXT NOT NULL,"
+	" PRIMARY KEY (channel, seq)) WITHOUT ROWID;"
+	"ALTER TABLE transitions ADD COLUMN episode_id TEXT;"
+	/* when each check last passed (ok or info), for the page; backfilled */
+	"ALTER TABLE latest ADD COLUMN ok_at INTEGER;"
+	"UPDATE latest SET ok_at = (SELECT max(at) FROM results r WHERE r.domain = latest.domain"
+	" AND r.check_name = latest.check_name AND r.severity IN ('ok', 'info'));";
+/* clang-format on */
+
+static const struct daemon_store_migration migrations[] = {
+    {1, "results, findings, day buckets, transitions, episodes, outbox", SQL_V1},
+    {2, "per-channel delivery counters", SQL_V2},
+    {3, "alert engine state per channel, episode of a transition", SQL_V3},
+};
+
+const struct daemon_store_migration *daemon_store_schema_migrations(size_t *n)
+{
+	*n = sizeof migrations / sizeof migrations[0];
+	return migrations;
+}
+
+int daemon_store_schema_version(void)
+{
+	return (int)(sizeof migrations / sizeof migrations[0]);
+}

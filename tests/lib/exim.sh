@@ -1,0 +1,291 @@
+#!/bin/sh
+# tests/lib/exim.sh: start and stop a real MTA (Exim 4.96, Debian's
+# exim4-daemon-light) on loopback as the SMTP submission relay for tests
+# (DESIGN.md 6; libraries.md 7.2 has the verified recipe and its traps).
+#
+# One instance per DIR, nothing outside DIR touched: the config (written
+# from the template below), spool, log, pid file and the maildir it delivers
+# to all live there, so several instances run side by side.  It listens on
+# two free 127.0.0.1 ports: submission with STARTTLS (port 587 style) and
+# implicit TLS (port 465 style, tls_on_connect_ports).  AUTH PLAIN and LOGIN
+# are offered only after TLS, with one static user.  Recipients:
+#   nobody@...   refused: 550 5.1.1 (user unknown)
+#   full@...     deferred: 452 4.2.2 (mailbox full)
+#   anyone else  accepted from an authenticated client and delivered at once
+#                into the maildir DIR/maildir (one file per message in new/)
+# MAIL without AUTH gets 530 5.7.0.
+#
+# Usage:
+#   exim.sh start DIR CERT KEY  CERT/KEY: PEM server certificate and key (e.g.
+#                               tests/lib/testca.sh).  Writes DIR/exim.conf,
+#                               starts Exim, waits (at most EXIM_SH_WAIT s,
+#                               default 15) until both ports accept, prints
+#                               "SUBMISSION_PORT TLS_PORT".  Exit 1 with the
+#                               Exim logs on stderr on any failure.
+#   exim.sh stop DIR            Stop what start started (by recorded PID, with
+#                               its process group) and wait.  Safe to repeat.
+#
+# Environment:
+#   EXIM_SH_USER, EXIM_SH_PASSWORD  the AUTH credentials (default
+#                        test@example.test / secret); letters, digits and
+#                        @ . _ - + only, since they are written into the config.
+#   EXIM_SH_OWNER=PID    a watchdog stops Exim when process PID exits.
+#   EXIM_SH_WAIT         seconds to wait for readiness (default 15).
+#
+# Requirements (Debian's build, libraries.md 7.2): run as root (exim4 -C
+# from another user is refused; Exim then drops to Debian-exim itself), the
+# config owned by root with mode 0644, and DIR reachable by Debian-exim: the
+# spool, log and maildir are made owned by Debian-exim here, and every parent
+# of DIR must let Debian-exim through (mode o+x).
+set -u
+PATH=$PATH:/usr/sbin:/sbin
+export PATH
+
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+SETSID=$(command -v setsid || true)
+EXIM_USER=Debian-exim
+
+die() {
+	echo "exim.sh: $*" >&2
+	exit 1
+}
+
+# N distinct TCP ports free on 127.0.0.1 right now (racy by nature; fine on a test box).
+free_ports() {
+	"$PY" -c '
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+' "$1"
+}
+
+# 0 when something accepts TCP connections on 127.0.0.1:$1.
+accepts() {
+	"$PY" -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)
+s.close()
+' "$1" 2>/dev/null
+}
+
+alive() {
+	if [ -r "/proc/$1/stat" ]; then
+		state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+		[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+	else
+		kill -0 "$1" 2>/dev/null
+	fi
+}
+
+# Kill the process recorded in FILE (and its process group when it leads
+# one: Exim's delivery children), wait, remove FILE.
+kill_pidfile() {
+	[ -f "$1" ] || return 0
+	pid=$(cat "$1" 2>/dev/null)
+	rm -f "$1"
+	case "$pid" in '' | *[!0-9]*) return 0 ;; esac
+	target=$pid
+	[ "$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')" = "$pid" ] && target=-$pid
+	kill -TERM "$target" 2>/dev/null || return 0
+	i=0
+	while alive "$pid"; do
+		i=$((i + 1))
+		[ $i = 40 ] && kill -KILL "$target" 2>/dev/null
+		[ $i -gt 200 ] && break
+		sleep 0.05
+	done
+	[ "$target" = "$pid" ] || kill -KILL "$target" 2>/dev/null
+	return 0
+}
+
+start_watchdog() {
+	owner=${EXIM_SH_OWNER:-}
+	case "$owner" in '' | *[!0-9]*) return 0 ;; esac
+	(
+		trap '' HUP INT
+		while alive "$owner" && alive "$1"; do
+			sleep 1
+		done
+		kill -KILL "-$1" 2>/dev/null || kill -KILL "$1" 2>/dev/null
+	) </dev/null >/dev/null 2>&1 &
+	echo $! >"$2"
+}
+
+show_log() {
+	for f in "$dir/exim.out" "$dir/log/mainlog" "$dir/log/paniclog" "$dir/log/rejectlog"; do
+		[ -s "$f" ] || continue
+		echo "--- $f:" >&2
+		tail -20 "$f" >&2
+	done
+}
+
+# The config template, filled in with this instance's paths and ports.
+write_conf() {
+	# $1 = submission port, $2 = implicit TLS port
+	cat >"$dir/exim.conf" <<EOF
+# written by tests/lib/exim.sh; everything lives under $dir
+primary_hostname = mta.test
+qualify_domain = example.test
+spool_directory = $dir/spool
+log_file_path = $dir/log/%slog
+pid_file_path = $dir/exim.pid
+local_interfaces = <; 127.0.0.1.$1 ; 127.0.0.1.$2
+tls_on_connect_ports = $2
+tls_advertise_hosts = *
+tls_certificate = $dir/tls/cert.pem
+tls_privatekey = $dir/tls/key.pem
+host_lookup =
+rfc1413_hosts =
+keep_environment =
+exim_user = $EXIM_USER
+exim_group = $EXIM_USER
+never_users =
+acl_smtp_mail = acl_mail
+acl_smtp_rcpt = acl_rcpt
+
+begin acl
+acl_mail:
+  accept encrypted = *
+         authenticated = *
+  deny   message = 530 5.7.0 Authentication required
+acl_rcpt:
+  deny   local_parts = nobody
+         message = 550 5.1.1 <\$local_part@\$domain>: Recipient address rejected: User unknown
+  defer  local_parts = full
+         message = 452 4.2.2 Mailbox full
+  accept authenticated = *
+  deny   message = 554 5.7.1 Relaying denied
+
+begin routers
+to_maildir:
+  driver = accept
+  transport = maildir_sink
+
+begin transports
+maildir_sink:
+  driver = appendfile
+  directory = $dir/maildir
+  maildir_format
+  create_directory
+  envelope_to_add
+  return_path_add
+  user = $EXIM_USER
+  group = $EXIM_USER
+
+begin retry
+* * F,10m,30s
+
+begin authenticators
+plain:
+  driver = plaintext
+  public_name = PLAIN
+  server_prompts = :
+  server_condition = \${if and {{eq{\$auth2}{$user}}{eq{\$auth3}{$password}}}}
+  server_set_id = \$auth2
+  server_advertise_condition = \${if def:tls_in_cipher}
+login:
+  driver = plaintext
+  public_name = LOGIN
+  server_prompts = <| Username: | Password:
+  server_condition = \${if and {{eq{\$auth1}{$user}}{eq{\$auth2}{$password}}}}
+  server_set_id = \$auth1
+  server_advertise_condition = \${if def:tls_in_cipher}
+EOF
+	chown root:root "$dir/exim.conf" && chmod 0644 "$dir/exim.conf"
+}
+
+# Start on ports $1 $2; 0 ready, 1 Exim died (maybe a port was taken), 2 timeout.
+try_start() {
+	write_conf "$1" "$2"
+	exim4 -C "$dir/exim.conf" -bV >"$dir/check.out" 2>&1 ||
+		{ cat "$dir/check.out" >&2; die "exim4 -bV rejected $dir/exim.conf"; }
+	# -bdf: the daemon stays in the foreground, so $! is its PID; setsid makes
+	# it a group leader, so stop also reaches delivery processes.
+	$SETSID exim4 -C "$dir/exim.conf" -bdf -q30s </dev/null >"$dir/exim.out" 2>&1 &
+	pid=$!
+	echo "$pid" >"$dir/harness.pid"
+	deadline=$(($(date +%s) + ${EXIM_SH_WAIT:-15}))
+	for p in "$1" "$2"; do
+		until accepts "$p"; do
+			alive "$pid" || { rm -f "$dir/harness.pid"; return 1; }
+			[ "$(date +%s)" -lt "$deadline" ] || return 2
+			sleep 0.05
+		done
+	done
+	return 0
+}
+
+check_creds() {
+	case "$1" in '' | *[!A-Za-z0-9@._+-]*) die "credentials may hold only letters, digits and @ . _ - +" ;; esac
+}
+
+cmd_start() {
+	[ $# -eq 3 ] || die "usage: exim.sh start DIR CERT KEY"
+	command -v exim4 >/dev/null 2>&1 || die "exim4 not found: run scripts/setup (Debian package exim4-daemon-light)"
+	[ "$(id -u)" = 0 ] || die "must run as root (Debian's exim4 refuses -C for other users)"
+	id "$EXIM_USER" >/dev/null 2>&1 || die "user $EXIM_USER missing (exim4-base creates it)"
+	[ -r "$2" ] && [ -r "$3" ] || die "certificate $2 or key $3 not readable"
+	user=${EXIM_SH_USER:-test@example.test}
+	password=${EXIM_SH_PASSWORD:-secret}
+	check_creds "$user"
+	check_creds "$password"
+	mkdir -p "$1" || die "cannot create $1"
+	dir=$(cd "$1" && pwd)
+	if [ -f "$dir/harness.pid" ]; then
+		alive "$(cat "$dir/harness.pid")" && die "$dir already has a running Exim (exim.sh stop $dir first)"
+		cmd_stop "$dir"
+	fi
+	chmod 0755 "$dir"
+	install -d -o "$EXIM_USER" -g "$EXIM_USER" -m 0750 "$dir/spool" "$dir/log" "$dir/maildir"
+	install -d -m 0755 "$dir/tls"
+	install -m 0644 "$2" "$dir/tls/cert.pem"
+	# The daemon reads the key as Debian-exim; it is a throw-away test key.
+	install -o root -g "$EXIM_USER" -m 0640 "$3" "$dir/tls/key.pem"
+	runuser -u "$EXIM_USER" -- test -w "$dir/spool" 2>/dev/null ||
+		die "$EXIM_USER cannot reach $dir (every parent directory needs o+x)"
+	attempt=1
+	while :; do
+		ports=$(free_ports 2) || die "could not find free ports"
+		# shellcheck disable=SC2086
+		set -- $ports
+		try_start "$1" "$2"
+		rc=$?
+		[ $rc = 0 ] && break
+		if [ $rc = 2 ]; then
+			kill_pidfile "$dir/harness.pid"
+			show_log
+			die "Exim on 127.0.0.1:$1/$2 did not accept within ${EXIM_SH_WAIT:-15}s"
+		fi
+		if [ $attempt -ge 5 ] || ! grep -qi 'in use' "$dir/exim.out" "$dir/log/paniclog" 2>/dev/null; then
+			show_log
+			die "Exim exited during startup"
+		fi
+		attempt=$((attempt + 1))
+	done
+	start_watchdog "$(cat "$dir/harness.pid")" "$dir/watchdog.pid"
+	echo "$1 $2" >"$dir/ports"
+	echo "$1 $2"
+}
+
+cmd_stop() {
+	[ $# -eq 1 ] || die "usage: exim.sh stop DIR"
+	[ -d "$1" ] || return 0
+	dir=$(cd "$1" && pwd)
+	kill_pidfile "$dir/watchdog.pid"
+	kill_pidfile "$dir/harness.pid"
+	return 0
+}
+
+[ $# -ge 1 ] || die "usage: exim.sh start DIR CERT KEY | stop DIR"
+cmd=$1
+shift
+case "$cmd" in
+start) cmd_start "$@" ;;
+stop) cmd_stop "$@" ;;
+*) die "unknown command $cmd" ;;
+esac

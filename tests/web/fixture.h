@@ -1,0 +1,32 @@
+/*
+ * tests/web/fixture: snapshots for the web/ tests and the fixture server.
+ * Hostile on purpose: evidence with markup, quotes, invalid UTF-8 and NUL
+ * bytes; a channel name with the characters Prometheus label values escape.
+ */
+#ifndef MAILPULSE_TESTS_WEB_FIXTURE_H
+#define MAILPULSE_TESTS_WEB_FIXTURE_H
+
+#include <stdint.h>
+#include "web/snapshot.h"
+
+/* The evidence of the hostile finding (the test looks for it escaped, never raw). */
+#define FIXTURE_HOSTILE "<script>alert(1)</script>\"'&"
+/* Evidence with an invalid UTF-8 byte and a NUL, length FIXTURE_BINARY_LEN. */
+#define FIXTURE_BINARY "v=spf1 \xff\xfe a\0b -all"
+#define FIXTURE_BINARY_LEN 18
+/* A channel name that needs Prometheus escaping. */
+#define FIXTURE_CHANNEL_ODD "team \"a\"\\b\nc"
+
+/*
+ * Four domains at time now: shop.example (critical, the hostile findings,
+ * an open alert), example.com (ok, a full SPF tree), xn--bcher-kva.example
+ * (warn, shown as bücher.example), new.example (unknown, never checked, no
+ * history).  Ready, three channels, one readiness finding.  Free with
+ * web_snapshot_free().
+ */
+struct web_snapshot *fixture_snapshot(int64_t now);
+
+/* One domain "one.example" whose status is status ("ok", "warn", ...); ready. */
+struct web_snapshot *fixture_single(int64_t now, const char *status);
+
+#endif

@@ -1,0 +1,728 @@
+/*
+ * web/http: libmicrohttpd server over the current snapshot (see http.h).
+ *
+ * Snapshot sharing is web/current: each request holds a reference on the
+ * snapshot it renders, and a response built from a cached page keeps one
+ * until libmicrohttpd destroys the response (its free callback drops it).
+ *
+ * RFCs: 9110 (semantics: 15.5.6 405 + Allow, 15.5.14 413, 15.5.15 414),
+ * 6750 (bearer tokens: 2.1 header, 3 WWW-Authenticate), 7235 2.1 (the
+ * auth-scheme is case-insensitive).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <microhttpd.h>
+#include "common/crypto.h"
+#include "common/log.h"
+#include "common/str.h"
+#include "common/xmalloc.h"
+#include "web/api.h"
+#include "web/badge.h"
+#include "web/current.h"
+#include "web/html.h"
+#include "web/http.h"
+#include "web/metrics.h"
+#include "web/style.h"
+#include "web/url.h"
+
+#define SUB "web"
+/* How long web_http_stop() lets running requests finish. */
+#define DRAIN_MS 1000
+
+static const char CSP_PAGE[] = "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+			       "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+static const char CSP_DATA[] = "default-src 'none'; frame-ancestors 'none'";
+
+struct web_http {
+	struct MHD_Daemon *d;
+	unsigned port;
+	struct web_current *cur;
+	bool has_token;
+	unsigned char token_hash[32];
+	struct web_http_callbacks cb;
+	size_t max_body;
+};
+
+/* Per request, created by the URI log callback (it sees the raw target). */
+struct req {
+	struct web_url url;
+	enum mp_err url_err;
+	bool headers_seen;
+	size_t body;
+};
+
+/* What a response is, for its headers. */
+enum kind { K_HTML, K_JSON, K_SVG, K_CSS, K_METRICS, K_TEXT };
+
+/* MHD_ContentReaderFreeCallback of responses that borrow a cached page. */
+static void held_release_cb(void *cls)
+{
+	web_held_release(cls);
+}
+
+/* ---- responses ------------------------------------------------------ */
+
+static const char *content_type(enum kind k)
+{
+	switch (k) {
+	case K_HTML:
+		return "text/html; charset=utf-8";
+	case K_JSON:
+		return "application/json";
+	case K_SVG:
+		return "image/svg+xml";
+	case K_CSS:
+		return "text/css; charset=utf-8";
+	case K_METRICS:
+		return WEB_METRICS_CONTENT_TYPE;
+	case K_TEXT:
+		break;
+	}
+	return "text/plain; charset=utf-8";
+}
+
+static void add(struct MHD_Response *r, const char *name, const char *value)
+{
+	if (MHD_add_response_header(r, name, value) != MHD_YES)
+		log_warn(SUB, "header_failed name=%s", name);
+}
+
+/* The headers every response carries (libraries.md 4.2). */
+static void security_headers(struct MHD_Response *r, enum kind k)
+{
+	add(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type(k));
+	add(r, "X-Content-Type-Options", "nosniff");
+	add(r, "Referrer-Policy", "no-referrer");
+	add(r, "X-Frame-Options", "DENY");
+	add(r, "Content-Security-Policy", (k == K_HTML || k == K_SVG) ? CSP_PAGE : CSP_DATA);
+	/* Badges are made to be embedded in other sites' pages (READMEs, wikis). */
+	add(r, "Cross-Origin-Resource-Policy", k == K_SVG ? "cross-origin" : "same-origin");
+	if (k == K_CSS)
+		add(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=31536000, immutable");
+	else if (k == K_SVG)
+		add(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=60");
+	else
+		add(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+			     enum kind k)
+{
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	security_headers(r, k);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* A body the response owns (freed with free()). */
+static enum MHD_Result send_owned(struct MHD_Connection *c, unsigned status, enum kind k,
+				  char *data, size_t len)
+{
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer_with_free_callback(len, data, &free);
+
+	if (r == NULL)
+		free(data);
+	return queue(c, status, r, k);
+}
+
+/* A cached page of h: the response keeps a reference on h until it is destroyed. */
+static enum MHD_Result send_cached(struct MHD_Connection *c, struct web_held *h, const char *data,
+				   size_t len, enum kind k)
+{
+	struct MHD_Response *r;
+
+	web_held_retain(h);
+	r = MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)(uintptr_t)data,
+								   &held_release_cb, h);
+	if (r == NULL)
+		web_held_release(h);
+	return queue(c, MHD_HTTP_OK, r, k);
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *text)
+{
+	return send_owned(c, status, K_TEXT, xstrdup(text), strlen(text));
+}
+
+/* An error in the flavor of the path: page, JSON, badge or text. */
+static enum MHD_Result send_error(struct MHD_Connection *c, const struct web_url *u,
+				  unsigned status, const char *title, const char *msg)
+{
+	char *data = NULL;
+	size_t len = 0;
+
+	switch (u ? u->flavor : WEB_FLAVOR_TEXT) {
+	case WEB_FLAVOR_HTML:
+		if (web_html_error((int)status, title, msg, &data, &len) == ERR_OK)
+			return send_owned(c, status, K_HTML, data, len);
+		break;
+	case WEB_FLAVOR_JSON:
+		data = web_api_error((int)status, msg, &len);
+		return send_owned(c, status, K_JSON, data, len);
+	case WEB_FLAVOR_SVG:
+		if (web_badge_render(NULL, 0, title, strlen(title), WEB_SEV_UNKNOWN, &data, &len) ==
+		    ERR_OK)
+			return send_owned(c, status, K_SVG, data, len);
+		break;
+	case WEB_FLAVOR_TEXT:
+		break;
+	}
+	data = xasprintf("%s: %s\n", title, msg);
+	return send_owned(c, status, K_TEXT, data, strlen(data));
+}
+
+static enum MHD_Result send_405(struct MHD_Connection *c, const struct web_url *u,
+				const char *allow)
+{
+	char *msg = xasprintf("This address accepts %s only.", allow);
+	struct MHD_Response *r;
+	char *data = NULL;
+	size_t len = 0;
+	enum kind k = K_TEXT;
+
+	if (u->flavor == WEB_FLAVOR_JSON) {
+		data = web_api_error(405, msg, &len);
+		k = K_JSON;
+	} else {
+		data = xasprintf("Method not allowed: %s\n", msg);
+		len = strlen(data);
+	}
+	free(msg);
+	r = MHD_create_response_from_buffer_with_free_callback(len, data, &free);
+	if (r == NULL) {
+		free(data);
+		return MHD_NO;
+	}
+	add(r, MHD_HTTP_HEADER_ALLOW, allow);
+	return queue(c, MHD_HTTP_METHOD_NOT_ALLOWED, r, k);
+}
+
+/* ---- GET handlers --------------------------------------------------- */
+
+static const struct web_domain *find_domain(const struct web_held *h, const struct web_url *u)
+{
+	return u->domain[0] ? web_snapshot_find(web_held_snapshot(h), u->domain, strlen(u->domain))
+			    : NULL;
+}
+
+static enum MHD_Result not_monitored(struct MHD_Connection *c, const struct web_url *u)
+{
+	const char *why = u->name_problem;
+	char *msg;
+	enum MHD_Result r;
+
+	if (u->flavor == WEB_FLAVOR_SVG)
+		return send_error(c, u, MHD_HTTP_NOT_FOUND, "unknown domain", "");
+	if (why != NULL)
+		msg = xasprintf("That is not a domain name (%s).", why);
+	else
+		msg = xasprintf("mailpulse does not monitor %s.", u->domain);
+	r = send_error(c, u, MHD_HTTP_NOT_FOUND, "Unknown domain", msg);
+	free(msg);
+	return r;
+}
+
+static bool want_pretty(const struct web_url *u)
+{
+	size_t n = 0;
+	const char *v = web_url_param(u, "pretty", &n);
+
+	return v != NULL && !(n == 1 && (v[0] == '0'));
+}
+
+static enum MHD_Result get_cached(struct MHD_Connection *c, struct web_held *h,
+				  const struct web_url *u, enum web_page which, enum kind k)
+{
+	size_t len = 0;
+	const char *data = web_held_page(h, which, &len);
+
+	if (data == NULL)
+		return send_error(c, u, MHD_HTTP_INTERNAL_SERVER_ERROR, "Too big",
+				  "The page is larger than this server renders.");
+	return send_cached(c, h, data, len, k);
+}
+
+static enum MHD_Result get_domain(struct MHD_Connection *c, struct web_held *h,
+				  const struct web_url *u)
+{
+	const struct web_domain *d = find_domain(h, u);
+	char *data = NULL;
+	size_t len = 0, ln = 0;
+	const char *label;
+
+	if (d == NULL)
+		return not_monitored(c, u);
+	switch (u->route) {
+	case WEB_ROUTE_DOMAIN:
+		if (web_html_domain(web_held_snapshot(h), d, &data, &len) != ERR_OK)
+			break;
+		return send_owned(c, MHD_HTTP_OK, K_HTML, data, len);
+	case WEB_ROUTE_API_DOMAIN:
+		data = web_api_domain(web_held_snapshot(h), d, want_pretty(u), &len);
+		return send_owned(c, MHD_HTTP_OK, K_JSON, data, len);
+	case WEB_ROUTE_BADGE:
+		label = web_url_param(u, "label", &ln);
+		if (web_badge_domain(d, label, ln, &data, &len) != ERR_OK)
+			break;
+		return send_owned(c, MHD_HTTP_OK, K_SVG, data, len);
+	default:
+		break;
+	}
+	return send_error(c, u, MHD_HTTP_INTERNAL_SERVER_ERROR, "Too big",
+			  "The page is larger than this server renders.");
+}
+
+static enum MHD_Result get_json(struct MHD_Connection *c, struct web_held *h,
+				const struct web_url *u)
+{
+	char *data;
+	size_t len = 0;
+
+	if (!want_pretty(u))
+		return get_cached(c, h, u,
+				  u->route == WEB_ROUTE_API_DOMAINS ? WEB_PAGE_API_DOMAINS
+								    : WEB_PAGE_API_ALERTS,
+				  K_JSON);
+	if (u->route == WEB_ROUTE_API_DOMAINS)
+		data = web_api_domains(web_held_snapshot(h), true, &len);
+	else
+		data = web_api_alerts(web_held_snapshot(h), true, &len);
+	return send_owned(c, MHD_HTTP_OK, K_JSON, data, len);
+}
+
+static enum MHD_Result get_style(struct MHD_Connection *c)
+{
+	size_t len = 0;
+	const char *css = web_style_css(&len);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(len, (void *)(uintptr_t)css, MHD_RESPMEM_PERSISTENT);
+
+	return queue(c, MHD_HTTP_OK, r, K_CSS);
+}
+
+static enum MHD_Result handle_get(struct web_http *w, struct MHD_Connection *c,
+				  const struct web_url *u)
+{
+	struct web_held *h;
+	enum MHD_Result r;
+
+	if (u->route == WEB_ROUTE_HEALTHY)
+		return send_text(c, MHD_HTTP_OK, "healthy\n");
+	if (u->route == WEB_ROUTE_STYLE)
+		return get_style(c);
+	h = web_current_acquire(w->cur);
+	switch (u->route) {
+	case WEB_ROUTE_OVERVIEW:
+		r = get_cached(c, h, u, WEB_PAGE_OVERVIEW, K_HTML);
+		break;
+	case WEB_ROUTE_METRICS:
+		r = get_cached(c, h, u, WEB_PAGE_METRICS, K_METRICS);
+		break;
+	case WEB_ROUTE_API_DOMAINS:
+	case WEB_ROUTE_API_ALERTS:
+		r = get_json(c, h, u);
+		break;
+	case WEB_ROUTE_DOMAIN:
+	case WEB_ROUTE_API_DOMAIN:
+	case WEB_ROUTE_BADGE:
+		r = get_domain(c, h, u);
+		break;
+	case WEB_ROUTE_READY:
+		r = web_held_snapshot(h)->ready
+			? send_text(c, MHD_HTTP_OK, "ready\n")
+			: send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				    "not ready: the first round of checks is running\n");
+		break;
+	default:
+		r = send_error(c, u, MHD_HTTP_NOT_FOUND, "Not found",
+			       "There is nothing at this address.");
+		break;
+	}
+	web_held_release(h);
+	return r;
+}
+
+/* ---- POST handlers -------------------------------------------------- */
+
+/* RFC 6750 2.1: "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 7235 2.1). */
+static bool token_ok(const struct web_http *w, const char *auth)
+{
+	unsigned char got[32];
+	size_t len;
+
+	if (auth == NULL || !common_str_iprefix(auth, strlen(auth), "bearer "))
+		return false;
+	auth += 7;
+	while (*auth == ' ')
+		auth++;
+	len = strlen(auth);
+	while (len > 0 && auth[len - 1] == ' ')
+		len--;
+	if (len == 0)
+		return false;
+	/* Hashing both sides first makes the compare constant-time whatever the lengths. */
+	common_crypto_sha256(auth, len, got);
+	return common_crypto_ct_eq(got, w->token_hash, sizeof got);
+}
+
+static enum MHD_Result send_401(struct MHD_Connection *c, bool had_auth)
+{
+	char *data;
+	size_t len = 0;
+	struct MHD_Response *r;
+
+	data = web_api_error(401,
+			     "This action needs the API token: send "
+			     "\"Authorization: Bearer <token>\".",
+			     &len);
+	r = MHD_create_response_from_buffer_with_free_callback(len, data, &free);
+	if (r == NULL) {
+		free(data);
+		return MHD_NO;
+	}
+	/* RFC 6750 3: the challenge; 3.1 invalid_token when a token was sent. */
+	add(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+	    had_auth ? "Bearer realm=\"mailpulse\", error=\"invalid_token\""
+		     : "Bearer realm=\"mailpulse\"");
+	return queue(c, MHD_HTTP_UNAUTHORIZED, r, K_JSON);
+}
+
+static enum MHD_Result post_check(struct web_http *w, struct MHD_Connection *c,
+				  const struct web_url *u)
+{
+	struct web_held *h = web_current_acquire(w->cur);
+	bool known = find_domain(h, u) != NULL;
+	enum mp_err e;
+	char *data;
+	size_t len = 0;
+
+	web_held_release(h);
+	if (!known)
+		return not_monitored(c, u);
+	if (w->cb.check_now == NULL)
+		return send_error(c, u, MHD_HTTP_SERVICE_UNAVAILABLE, "Unavailable",
+				  "Checks on demand are not available.");
+	e = w->cb.check_now(w->cb.arg, u->domain);
+	if (e == ERR_NOTFOUND)
+		return not_monitored(c, u);
+	if (e != ERR_OK) {
+		log_info(SUB, "check_now_refused domain=%s err=%s", u->domain, common_err_str(e));
+		return send_error(c, u, MHD_HTTP_SERVICE_UNAVAILABLE, "Busy",
+				  "The check could not be scheduled now; try again in a minute.");
+	}
+	data = web_api_accepted("check", u->domain, &len);
+	return send_owned(c, MHD_HTTP_ACCEPTED, K_JSON, data, len);
+}
+
+static enum MHD_Result handle_post(struct web_http *w, struct MHD_Connection *c,
+				   const struct web_url *u)
+{
+	const char *auth =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	char *data;
+	size_t len = 0;
+
+	if (!w->has_token)
+		return send_error(c, u, MHD_HTTP_FORBIDDEN, "Disabled",
+				  "This action is disabled: no API token is configured (set "
+				  "token or token_file in the [web] section).");
+	if (!token_ok(w, auth))
+		return send_401(c, auth != NULL);
+	if (u->route == WEB_ROUTE_API_CHECK)
+		return post_check(w, c, u);
+	if (w->cb.reload == NULL)
+		return send_error(c, u, MHD_HTTP_SERVICE_UNAVAILABLE, "Unavailable",
+				  "Reloading is not available.");
+	log_info(SUB, "reload_requested");
+	w->cb.reload(w->cb.arg);
+	data = web_api_accepted("reload", NULL, &len);
+	return send_owned(c, MHD_HTTP_ACCEPTED, K_JSON, data, len);
+}
+
+/* ---- dispatch ------------------------------------------------------- */
+
+static bool is_post_route(enum web_route r)
+{
+	return r == WEB_ROUTE_RELOAD || r == WEB_ROUTE_API_CHECK;
+}
+
+static enum MHD_Result dispatch(struct web_http *w, struct MHD_Connection *c, const char *method,
+				const struct req *rq)
+{
+	const struct web_url *u = &rq->url;
+	bool get =
+	    strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+
+	if (rq->url_err == ERR_LIMIT)
+		return send_error(c, NULL, MHD_HTTP_URI_TOO_LONG, "URI too long",
+				  "The address is longer than this server accepts.");
+	if (rq->url_err != ERR_OK)
+		return send_error(c, NULL, MHD_HTTP_BAD_REQUEST, "Bad request",
+				  "The address is not valid.");
+	if (!get && !post)
+		return send_405(c, u,
+				u->route == WEB_ROUTE_NOT_FOUND ? "GET, HEAD, POST"
+				: is_post_route(u->route)	? "POST"
+								: "GET, HEAD");
+	if (u->route == WEB_ROUTE_NOT_FOUND)
+		return send_error(c, u, MHD_HTTP_NOT_FOUND, "Not found",
+				  "There is nothing at this address.");
+	if (is_post_route(u->route) != post)
+		return send_405(c, u, post ? "GET, HEAD" : "POST");
+	return post ? handle_post(w, c, u) : handle_get(w, c, u);
+}
+
+static enum MHD_Result send_413(struct MHD_Connection *c, const struct req *rq)
+{
+	return send_error(c, &rq->url, MHD_HTTP_CONTENT_TOO_LARGE, "Too large",
+			  "This server accepts no request body that large.");
+}
+
+/* True when the declared Content-Length is larger than max (or unreadable). */
+static bool declared_too_big(struct MHD_Connection *c, size_t max)
+{
+	const char *cl =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	uint64_t n = 0;
+
+	if (cl == NULL)
+		return false;
+	return common_str_to_u64(cl, strlen(cl), UINT64_MAX, &n) != ERR_OK || n > max;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+			       const char *method, const char *version, const char *upload,
+			       size_t *upload_size, void **req_cls)
+{
+	struct web_http *w = cls;
+	struct req *rq = *req_cls;
+
+	(void)url;
+	(void)version;
+	(void)upload;
+	if (rq == NULL)
+		return MHD_NO;
+	if (!rq->headers_seen) {
+		rq->headers_seen = true;
+		/* RFC 9110 15.5.14: refuse a large body before reading it. */
+		if (declared_too_big(c, w->max_body))
+			return send_413(c, rq);
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		rq->body += *upload_size;
+		*upload_size = 0;
+		/*
+		 * A chunked body past the cap: libmicrohttpd 0.9.75 cannot queue
+		 * a response in the middle of an upload, so the connection is
+		 * closed instead of reading the rest.
+		 */
+		if (rq->body > w->max_body) {
+			log_info(SUB, "body_too_large bytes=%zu", rq->body);
+			return MHD_NO;
+		}
+		return MHD_YES;
+	}
+	return dispatch(w, c, method, rq);
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: the raw request target, before any decoding. */
+static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct req *rq = xcalloc(1, sizeof *rq);
+
+	(void)cls;
+	(void)c;
+	rq->url_err = web_url_parse(uri, strlen(uri), &rq->url);
+	return rq;
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *c, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	free(*req_cls);
+	*req_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap) MP_PRINTF(2, 0);
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512], q[600];
+	int n;
+
+	(void)cls;
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	if (n < 0)
+		return;
+	n = (int)strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	common_log_quote(q, sizeof q, buf, (size_t)n);
+	/* Limits reached matter to an operator; clients going away do not. */
+	if (strstr(buf, "limit") != NULL || strstr(buf, "Failed") != NULL)
+		log_warn(SUB, "libmicrohttpd msg=\"%s\"", q);
+	else
+		log_debug(SUB, "libmicrohttpd msg=\"%s\"", q);
+}
+
+/* ---- lifecycle ------------------------------------------------------ */
+
+void web_http_opts_init(struct web_http_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->address = WEB_HTTP_DEFAULT_ADDRESS;
+	o->port = WEB_HTTP_DEFAULT_PORT;
+	o->threads = 2;
+	o->connection_limit = 64;
+	o->per_ip_limit = 16;
+	o->timeout_seconds = 15;
+	o->memory_limit = 64 * 1024;
+	o->max_body = 4096;
+}
+
+union addr {
+	struct sockaddr sa;
+	struct sockaddr_in in4;
+	struct sockaddr_in6 in6;
+};
+
+static enum mp_err parse_addr(const char *s, unsigned port, union addr *a, bool *v6)
+{
+	memset(a, 0, sizeof *a);
+	if (port > 65535)
+		return ERR_INVAL;
+	if (inet_pton(AF_INET, s, &a->in4.sin_addr) == 1) {
+		a->in4.sin_family = AF_INET;
+		a->in4.sin_port = htons((uint16_t)port);
+		*v6 = false;
+		return ERR_OK;
+	}
+	if (inet_pton(AF_INET6, s, &a->in6.sin6_addr) == 1) {
+		a->in6.sin6_family = AF_INET6;
+		a->in6.sin6_port = htons((uint16_t)port);
+		*v6 = true;
+		return ERR_OK;
+	}
+	return ERR_INVAL;
+}
+
+static struct MHD_Daemon *start_daemon(struct web_http *w, const struct web_http_opts *o,
+				       union addr *a, bool v6)
+{
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+
+	if (v6)
+		flags |= MHD_USE_IPv6;
+	/* libraries.md 4.1: every limit set explicitly; the default idle timeout is none. */
+	/* clang-format off */
+	return MHD_start_daemon(flags, 0, NULL, NULL, &handler, w,
+		MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, (void *)w,
+		MHD_OPTION_SOCK_ADDR, &a->sa,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(o->threads > 1 ? o->threads : 0),
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->connection_limit,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->per_ip_limit,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->timeout_seconds,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)o->memory_limit,
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)128,
+		MHD_OPTION_URI_LOG_CALLBACK, &uri_cb, (void *)w,
+		MHD_OPTION_NOTIFY_COMPLETED, &completed_cb, (void *)w,
+		MHD_OPTION_END);
+	/* clang-format on */
+}
+
+static bool opts_valid(const struct web_http_opts *o)
+{
+	return o->connection_limit > 0 && o->per_ip_limit > 0 && o->timeout_seconds > 0 &&
+	       o->memory_limit >= 4096 && o->threads > 0 && o->threads <= 64;
+}
+
+enum mp_err web_http_start(const struct web_http_opts *o, struct web_http **out)
+{
+	struct web_http *w;
+	union addr a;
+	bool v6 = false;
+	const union MHD_DaemonInfo *info;
+	struct web_snapshot *empty;
+
+	if (!opts_valid(o) || parse_addr(o->address ? o->address : WEB_HTTP_DEFAULT_ADDRESS,
+					 o->port, &a, &v6) != ERR_OK)
+		return ERR_INVAL;
+	w = xcalloc(1, sizeof *w);
+	empty = web_snapshot_new();
+	empty->version = xstrdup("unknown");
+	w->cur = web_current_new(empty);
+	w->cb = o->cb;
+	w->max_body = o->max_body;
+	if (o->token != NULL && o->token[0] != '\0') {
+		w->has_token = true;
+		common_crypto_sha256(o->token, strlen(o->token), w->token_hash);
+	}
+	w->d = start_daemon(w, o, &a, v6);
+	if (w->d == NULL) {
+		log_err(SUB, "start_failed address=%s port=%u (address in use, or not allowed)",
+			o->address ? o->address : WEB_HTTP_DEFAULT_ADDRESS, o->port);
+		web_current_free(w->cur);
+		free(w);
+		return ERR_IO;
+	}
+	info = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_BIND_PORT);
+	w->port = info ? info->port : o->port;
+	log_info(SUB, "listening address=%s port=%u token=%s",
+		 o->address ? o->address : WEB_HTTP_DEFAULT_ADDRESS, w->port,
+		 w->has_token ? "set" : "none");
+	*out = w;
+	return ERR_OK;
+}
+
+unsigned web_http_port(const struct web_http *w)
+{
+	return w->port;
+}
+
+void web_http_publish(struct web_http *w, struct web_snapshot *s)
+{
+	web_current_publish(w->cur, s);
+}
+
+void web_http_stop(struct web_http *w)
+{
+	MHD_socket ls;
+
+	if (w == NULL)
+		return;
+	/* Stop accepting, let running requests finish for a moment, then close the rest. */
+	ls = MHD_quiesce_daemon(w->d);
+	for (int waited = 0; waited < DRAIN_MS; waited += 20) {
+		const union MHD_DaemonInfo *i =
+		    MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		struct timespec ts = {0, 20 * 1000 * 1000};
+
+		if (i == NULL || i->num_connections == 0)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	MHD_stop_daemon(w->d);
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls);
+	web_current_free(w->cur);
+	free(w);
+	log_info(SUB, "stopped");
+}

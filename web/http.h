@@ -1,0 +1,130 @@
+/*
+ * web/http: the daemon's HTTP server (libmicrohttpd; the ONLY module that
+ * includes microhttpd.h, STYLE.md 6).  It serves the current snapshot: the
+ * status pages, the JSON API, /metrics, badges and health endpoints, and
+ * passes the two state-changing requests to the daemon through callbacks.
+ *
+ * Endpoints (GET and HEAD unless noted):
+ *   /                           overview page (web/html)
+ *   /domain/NAME                domain page
+ *   /static/style.css           the stylesheet (cached for a year; pages link it with ?v=TAG)
+ *   /api/v1/domains             JSON (web/api); ?pretty=1 indents
+ *   /api/v1/domains/NAME        JSON of one domain
+ *   /api/v1/alerts              JSON: episodes, channels, readiness
+ *   /badge/NAME.svg             SVG badge; ?label=TEXT replaces "mail"
+ *   /metrics                    Prometheus text format (web/metrics)
+ *   /-/healthy                  200 while the server runs
+ *   /-/ready                    200 when snapshot->ready, else 503
+ *   POST /-/reload              callbacks.reload(); 202
+ *   POST /api/v1/domains/NAME/check  callbacks.check_now(NAME); 202, 404 unknown domain
+ * The two POSTs need "Authorization: Bearer <token>" (RFC 6750 2.1),
+ * compared in constant time: 401 with WWW-Authenticate when missing or
+ * wrong, 403 when no token is configured (they are then disabled).  A
+ * bearer header cannot be sent cross-site without a CORS preflight, which
+ * this server never grants, so the POSTs need no other CSRF defence.
+ * Other methods: 405 with Allow (RFC 9110 15.5.6).  Unknown paths: 404 as
+ * a page, JSON (/api/...), an SVG (/badge/...) or text.  Bodies are not
+ * used: one declared longer than max_body is refused with 413 (RFC 9110
+ * 15.5.14), a chunked one that grows past it gets its connection closed;
+ * request targets longer than WEB_URL_MAX are answered 414.
+ *
+ * Every response carries X-Content-Type-Options: nosniff, Referrer-Policy:
+ * no-referrer, X-Frame-Options: DENY, Cross-Origin-Resource-Policy and a
+ * Cache-Control (no-store except the stylesheet and badges); pages and
+ * badges carry Content-Security-Policy: default-src 'none'; style-src
+ * 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none';
+ * form-action 'none'.  No Server header, no secret in any answer (the
+ * snapshot holds none).
+ *
+ * Threads: libmicrohttpd runs its own threads (MHD_USE_AUTO_INTERNAL_THREAD,
+ * epoll on Linux, a pool of opts.threads).  Handlers only render the
+ * current snapshot (pages of a snapshot are rendered once and cached while
+ * it is current); they never wait on a check, the store or the network.
+ * Limits (libraries.md 4.1: libmicrohttpd's default idle timeout is NONE):
+ * connection limit, per-IP limit, idle timeout and per-connection memory
+ * are always set.
+ *
+ * What it does not: TLS (bind to loopback and put a reverse proxy in front),
+ * build snapshots (the daemon does), parse request bodies (none is used; no
+ * MHD_PostProcessor, libraries.md 4.1).
+ */
+#ifndef MAILPULSE_WEB_HTTP_H
+#define MAILPULSE_WEB_HTTP_H
+
+#include <stddef.h>
+#include "common/err.h"
+#include "web/snapshot.h"
+
+#define WEB_HTTP_DEFAULT_ADDRESS "127.0.0.1"
+#define WEB_HTTP_DEFAULT_PORT 8025
+
+/*
+ * What the server asks of the daemon.  Both are called from the server's
+ * threads, possibly several at once: they must be thread-safe and must not
+ * block (post a message to the daemon's queue and return).  NULL members
+ * make the endpoint answer 503.
+ */
+struct web_http_callbacks {
+	/* POST /-/reload: reload the configuration as SIGHUP would. */
+	void (*reload)(void *arg);
+	/*
+	 * POST /api/v1/domains/NAME/check: check domain (lower-case A-labels)
+	 * now.  ERR_OK: scheduled (202).  ERR_NOTFOUND: not a configured
+	 * domain (404).  ERR_AGAIN or ERR_LIMIT: busy, try later (503 with
+	 * Retry-After).  Anything else: 503.
+	 */
+	enum mp_err (*check_now)(void *arg, const char *domain);
+	void *arg;
+};
+
+struct web_http_opts {
+	const char *address; /* IPv4 or IPv6 literal to bind (default "127.0.0.1"); copied */
+	unsigned port;	     /* default 8025; 0 picks a free port (see web_http_port()) */
+	/*
+	 * Bearer token of the POST endpoints, or NULL (or "") to disable them
+	 * (403).  Only its SHA-256 is kept.
+	 */
+	const char *token;
+	struct web_http_callbacks cb;
+	unsigned threads;	   /* server threads (default 2) */
+	unsigned connection_limit; /* connections at once (default 64) */
+	unsigned per_ip_limit;	   /* connections at once from one address (default 16) */
+	unsigned timeout_seconds;  /* an idle connection is closed after this (default 15) */
+	size_t memory_limit;	   /* per connection, request headers included (default 64 KiB) */
+	size_t max_body;	   /* longest request body accepted (default 4 KiB) */
+};
+
+struct web_http;
+
+/* Fill opts with the defaults above (no token, no callbacks). */
+void web_http_opts_init(struct web_http_opts *opts);
+
+/*
+ * Bind and start serving.  Until the first web_http_publish() the server
+ * shows an empty snapshot that is not ready.
+ * ERR_OK: *out is the running server (stop with web_http_stop()).
+ * ERR_INVAL: the address is not an IP literal, or a limit is 0.
+ * ERR_IO: the socket could not be bound (port in use, permission) or the
+ * threads could not start; the reason is logged.
+ */
+enum mp_err web_http_start(const struct web_http_opts *opts, struct web_http **out) MP_WUR;
+
+/* The bound port (the chosen one when opts.port was 0). */
+unsigned web_http_port(const struct web_http *h);
+
+/*
+ * Make s the current snapshot; the server takes ownership.  Requests that
+ * started earlier finish with the snapshot they began with; the old one is
+ * freed (web_snapshot_free) when the last of them is done.  Thread-safe;
+ * cheap (nothing is rendered here).
+ */
+void web_http_publish(struct web_http *h, struct web_snapshot *s);
+
+/*
+ * Stop gracefully: stop accepting, give running requests up to a second to
+ * finish, close the rest, free the server and its snapshot.  NULL is a
+ * no-op.  Must not be called from a callback.
+ */
+void web_http_stop(struct web_http *h);
+
+#endif
