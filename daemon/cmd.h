@@ -12,5 +12,7 @@
 int daemon_cmd_check(int argc, char **argv);
 /* `mailpulse spf`: see daemon/cmd_spf.c and mailpulse(1). */
 int daemon_cmd_spf(int argc, char **argv);
+/* `mailpulse alert-test NAME -c FILE`: see daemon/cmd_alert_test.c. */
+int daemon_cmd_alert_test(int argc, char **argv);
 
 #endif

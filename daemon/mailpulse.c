@@ -3,6 +3,7 @@
  * libraries (DESIGN.md 3, 5).  Subcommands:
  *   check   posture of one or more domains (Nagios exit codes)
  *   spf     evaluate SPF for one client address and sender (RFC 7208)
+ *   alert-test  send a test message through a configured alert channel
  * Each subcommand lives in its own daemon/cmd_<name>.c.
  */
 #include <stdio.h>
@@ -18,6 +19,7 @@ static void usage(FILE *out)
 	      "commands:\n"
 	      "  check DOMAIN...   check SPF, DKIM, DMARC, MX, MTA-STS, TLS-RPT and BIMI\n"
 	      "  spf               evaluate SPF for one client address and sender\n"
+	      "  alert-test NAME -c FILE  send a test message through an alert channel\n"
 	      "  version           print the version\n"
 	      "\n"
 	      "`mailpulse COMMAND --help` describes each command; see mailpulse(1).\n",
@@ -50,6 +52,8 @@ int main(int argc, char **argv)
 		rc = daemon_cmd_check(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "spf") == 0)
 		rc = daemon_cmd_spf(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "alert-test") == 0)
+		rc = daemon_cmd_alert_test(argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "mailpulse: unknown command '%s'\n", argv[1]);
 		usage(stderr);

@@ -1,0 +1,406 @@
+/*
+ * daemon/mainloop: mailpulsed's event loop, signals and reload (see the
+ * header).  The only mutable globals are the signal flags and the
+ * self-pipe's write end, as signal handlers need them (STYLE.md 18-19).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "daemon/deliver.h"
+#include "daemon/engine.h"
+#include "daemon/mainloop.h"
+#include "daemon/mailq.h"
+#include "daemon/sdnotify.h"
+#include "daemon/snapbuild.h"
+#include "daemon/store.h"
+#include "daemon/store_prune.h"
+#include "web/http.h"
+
+#define PRUNE_EVERY (24 * 3600)
+
+static volatile sig_atomic_t sig_hup, sig_term;
+static int sig_fd = -1; /* write end of the self-pipe */
+
+/* Requests from the HTTP server's threads: owned copies under a mutex. */
+struct webq {
+	pthread_mutex_t mu;
+	int pipe[2];
+	bool reload;
+	char **check; /* domains to check now */
+	size_t ncheck;
+	char **known; /* configured domains, for 404 */
+	size_t nknown;
+};
+
+struct loop {
+	const char *path;
+	struct daemon_config *cfg;
+	struct daemon_store *st;
+	struct daemon_engine *eng;
+	struct daemon_deliver *dlv;
+	struct daemon_mailq *mq;
+	struct web_http *web;
+	struct webq wq;
+	struct daemon_snapbuild_info info;
+	int64_t last_prune, last_watchdog_ms;
+	bool dirty;
+};
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+
+	if (sig == SIGHUP)
+		sig_hup = 1;
+	else
+		sig_term = 1;
+	if (sig_fd >= 0)
+		(void)!write(sig_fd, "s", 1);
+	errno = saved;
+}
+
+static enum mp_err signals_setup(int fds[2])
+{
+	struct sigaction sa;
+
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
+		return ERR_IO;
+	sig_fd = fds[1];
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return ERR_OK;
+}
+
+static void drain(int fd)
+{
+	char buf[64];
+
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+}
+
+static void webq_set_domains(struct webq *q, const struct daemon_config *cfg)
+{
+	pthread_mutex_lock(&q->mu);
+	for (size_t i = 0; i < q->nknown; i++)
+		free(q->known[i]);
+	free(q->known);
+	q->known = xcalloc(cfg->n_domains + 1, sizeof *q->known);
+	q->nknown = 0;
+	for (size_t i = 0; i < cfg->n_domains; i++)
+		if (cfg->domains[i].enabled)
+			q->known[q->nknown++] = xstrdup(cfg->domains[i].name);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* web/http callback (an MHD thread): post and return. */
+static void cb_reload(void *arg)
+{
+	struct webq *q = arg;
+
+	pthread_mutex_lock(&q->mu);
+	q->reload = true;
+	pthread_mutex_unlock(&q->mu);
+	(void)!write(q->pipe[1], "r", 1);
+}
+
+/* web/http callback (an MHD thread): post and return. */
+static enum mp_err cb_check_now(void *arg, const char *domain)
+{
+	struct webq *q = arg;
+	enum mp_err rc = ERR_NOTFOUND;
+
+	pthread_mutex_lock(&q->mu);
+	for (size_t i = 0; i < q->nknown && rc == ERR_NOTFOUND; i++)
+		if (strcmp(q->known[i], domain) == 0)
+			rc = ERR_OK;
+	if (rc == ERR_OK && q->ncheck >= 10000)
+		rc = ERR_LIMIT;
+	if (rc == ERR_OK) {
+		q->check = xreallocarray(q->check, q->ncheck + 1, sizeof *q->check);
+		q->check[q->ncheck++] = xstrdup(domain);
+	}
+	pthread_mutex_unlock(&q->mu);
+	if (rc == ERR_OK)
+		(void)!write(q->pipe[1], "c", 1);
+	return rc;
+}
+
+static void webq_free(struct webq *q)
+{
+	for (size_t i = 0; i < q->nknown; i++)
+		free(q->known[i]);
+	free(q->known);
+	for (size_t i = 0; i < q->ncheck; i++)
+		free(q->check[i]);
+	free(q->check);
+	close(q->pipe[0]);
+	close(q->pipe[1]);
+	pthread_mutex_destroy(&q->mu);
+}
+
+static void refuse(struct loop *l, const char *why)
+{
+	log_err("daemon", "reload-refused reason=\"%s\" (the old config keeps running)", why);
+	l->info.last_reload_ok = false;
+}
+
+static void reload(struct loop *l, int64_t now)
+{
+	struct daemon_config *cfg = NULL;
+	struct daemon_engine *eng = NULL;
+	char err[1024];
+
+	daemon_sdnotify_reloading();
+	l->info.last_reload_at = now;
+	l->dirty = true;
+	if (daemon_config_load(l->path, &cfg, err, sizeof err) != ERR_OK) {
+		refuse(l, err);
+		daemon_sdnotify_ready("reload refused");
+		return;
+	}
+	/* Flush the old engines' state to the store; the new ones import it from there. */
+	(void)daemon_engine_round(l->eng, now);
+	if (daemon_engine_new(cfg, l->st, now, &eng, err, sizeof err) != ERR_OK) {
+		refuse(l, err);
+		daemon_config_free(cfg);
+		daemon_sdnotify_ready("reload refused");
+		return;
+	}
+	daemon_deliver_free(l->dlv);
+	daemon_engine_free(l->eng);
+	daemon_config_free(l->cfg);
+	l->cfg = cfg;
+	l->eng = eng;
+	l->dlv = daemon_deliver_new(cfg, l->st, eng, l->mq);
+	webq_set_domains(&l->wq, cfg);
+	common_log_set_level(cfg->daemon.log_level);
+	l->info.last_reload_ok = true;
+	l->info.last_reload_success_at = now;
+	log_info("daemon", "reloaded domains=%zu alerts=%zu", cfg->n_domains, cfg->n_alerts);
+	daemon_sdnotify_ready("reloaded");
+}
+
+static void handle_web(struct loop *l, int64_t now)
+{
+	char **check;
+	size_t n;
+	bool rl;
+
+	drain(l->wq.pipe[0]);
+	pthread_mutex_lock(&l->wq.mu);
+	rl = l->wq.reload;
+	l->wq.reload = false;
+	check = l->wq.check;
+	n = l->wq.ncheck;
+	l->wq.check = NULL;
+	l->wq.ncheck = 0;
+	pthread_mutex_unlock(&l->wq.mu);
+	for (size_t i = 0; i < n; i++) {
+		enum mp_err rc = daemon_engine_check_now(l->eng, check[i], now);
+
+		log_info("daemon", "check-now domain=%s result=%s", check[i],
+			 rc == ERR_OK ? "scheduled" : "skipped");
+		free(check[i]);
+	}
+	free(check);
+	if (rl)
+		reload(l, now);
+}
+
+static void handle_mail(struct loop *l, int64_t now)
+{
+	struct daemon_mailq_done r;
+
+	while (daemon_mailq_pop(l->mq, &r)) {
+		daemon_deliver_mail_done(l->dlv, &r, now);
+		daemon_mailq_done_clear(&r);
+	}
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void housekeeping(struct loop *l, int64_t now)
+{
+	uint64_t wd = daemon_sdnotify_watchdog_usec();
+
+	if (now - l->last_prune >= PRUNE_EVERY) {
+		struct daemon_store_prune_stats ps = {0};
+
+		if (daemon_store_prune(l->st, now, &ps) != ERR_OK)
+			log_err("store", "prune-failed reason=%s", daemon_store_errmsg(l->st));
+		else
+			log_info("store", "pruned results=%llu outbox=%llu",
+				 (unsigned long long)ps.results, (unsigned long long)ps.outbox);
+		l->last_prune = now;
+	}
+	if (wd > 0 && (mono_ms() - l->last_watchdog_ms) * 1000 >= (int64_t)(wd / 2)) {
+		daemon_sdnotify_watchdog();
+		l->last_watchdog_ms = mono_ms();
+	}
+	if (!l->info.ready && daemon_engine_first_round_done(l->eng)) {
+		l->info.ready = true;
+		l->dirty = true;
+		log_info("daemon", "ready");
+	}
+	if (l->dirty) {
+		l->info.now = now;
+		web_http_publish(l->web, daemon_snapbuild(l->cfg, l->st, l->eng, &l->info));
+		l->dirty = false;
+	}
+}
+
+/* One turn of the loop: wait for something (bounded), then do what is due. */
+static void turn(struct loop *l, int sigrd)
+{
+	int64_t now = time(NULL);
+	size_t running;
+	struct pollfd pfd[3] = {{.fd = sigrd, .events = POLLIN},
+				{.fd = l->wq.pipe[0], .events = POLLIN},
+				{.fd = daemon_mailq_fd(l->mq), .events = POLLIN}};
+
+	daemon_engine_start_due(l->eng, now);
+	running = daemon_engine_running(l->eng);
+	(void)poll(pfd, 3, running || daemon_deliver_inflight(l->dlv) ? 0 : 200);
+	if (pfd[0].revents)
+		drain(sigrd);
+	if (sig_term)
+		return;
+	if (sig_hup) {
+		sig_hup = 0;
+		reload(l, now);
+	}
+	if (pfd[1].revents)
+		handle_web(l, now);
+	if (pfd[2].revents)
+		handle_mail(l, now);
+	daemon_engine_pump(l->eng, running ? 50 : 0);
+	if (!running && daemon_deliver_inflight(l->dlv))
+		(void)poll(NULL, 0, 20);
+	now = time(NULL);
+	if (daemon_engine_round(l->eng, now))
+		l->dirty = true;
+	daemon_deliver_run(l->dlv, now);
+	if (daemon_deliver_changed(l->dlv))
+		l->dirty = true;
+	housekeeping(l, now);
+}
+
+static enum mp_err open_store(struct loop *l)
+{
+	char *path = xasprintf("%s/mailpulse.db", l->cfg->daemon.state_dir);
+	char err[512];
+	enum mp_err rc;
+
+	if (mkdir(l->cfg->daemon.state_dir, 0700) != 0 && errno != EEXIST)
+		log_warn("store", "mkdir-failed dir=%s errno=%d", l->cfg->daemon.state_dir, errno);
+	rc = daemon_store_open(path, &l->st, err, sizeof err);
+	if (rc != ERR_OK)
+		log_err("store", "open-failed path=%s reason=\"%s\"", path, err);
+	free(path);
+	return rc;
+}
+
+static enum mp_err start_web(struct loop *l)
+{
+	struct web_http_opts o;
+
+	web_http_opts_init(&o);
+	o.address = l->cfg->web.listen_addr;
+	o.port = l->cfg->web.listen_port;
+	o.token = l->cfg->web.token.value;
+	o.cb = (struct web_http_callbacks){
+	    .reload = cb_reload, .check_now = cb_check_now, .arg = &l->wq};
+	o.connection_limit = l->cfg->web.max_connections;
+	o.per_ip_limit = l->cfg->web.max_connections_per_ip;
+	o.timeout_seconds = l->cfg->web.connection_timeout_s;
+	if (web_http_start(&o, &l->web) != ERR_OK) {
+		log_err("web", "start-failed address=%s port=%u", o.address, o.port);
+		return ERR_IO;
+	}
+	return ERR_OK;
+}
+
+static enum mp_err start(struct loop *l, int sigfds[2])
+{
+	char err[1024];
+	int64_t now = time(NULL);
+
+	pthread_mutex_init(&l->wq.mu, NULL);
+	if (pipe2(l->wq.pipe, O_CLOEXEC | O_NONBLOCK) != 0 || signals_setup(sigfds) != ERR_OK)
+		return ERR_IO;
+	webq_set_domains(&l->wq, l->cfg);
+	if (open_store(l) != ERR_OK || daemon_mailq_new(&l->mq) != ERR_OK)
+		return ERR_IO;
+	if (daemon_engine_new(l->cfg, l->st, now, &l->eng, err, sizeof err) != ERR_OK) {
+		log_err("daemon", "start-failed reason=\"%s\"", err);
+		return ERR_INVAL;
+	}
+	l->dlv = daemon_deliver_new(l->cfg, l->st, l->eng, l->mq);
+	l->info = (struct daemon_snapbuild_info){.now = now,
+						 .last_reload_ok = true,
+						 .last_reload_at = now,
+						 .last_reload_success_at = now};
+	l->last_prune = now;
+	return start_web(l);
+}
+
+static void stop(struct loop *l, int sigfds[2])
+{
+	web_http_stop(l->web);
+	daemon_deliver_free(l->dlv);
+	daemon_engine_free(l->eng); /* abandons checks in flight: nothing half-stored */
+	daemon_mailq_free(l->mq);
+	daemon_store_close(l->st);
+	daemon_config_free(l->cfg);
+	webq_free(&l->wq);
+	sig_fd = -1;
+	close(sigfds[0]);
+	close(sigfds[1]);
+}
+
+int daemon_mainloop_run(const char *path, struct daemon_config *cfg)
+{
+	struct loop l;
+	int sigfds[2] = {-1, -1};
+	int rc = 0;
+
+	memset(&l, 0, sizeof l);
+	l.path = path;
+	l.cfg = cfg;
+	l.wq.pipe[0] = l.wq.pipe[1] = -1;
+	if (start(&l, sigfds) != ERR_OK) {
+		rc = 1;
+	} else {
+		log_info("daemon", "started domains=%zu alerts=%zu", cfg->n_domains, cfg->n_alerts);
+		l.dirty = true;
+		daemon_sdnotify_ready("checking");
+		while (!sig_term)
+			turn(&l, sigfds[0]);
+		log_info("daemon", "stopping");
+		daemon_sdnotify_stopping();
+	}
+	stop(&l, sigfds);
+	return rc;
+}

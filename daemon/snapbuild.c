@@ -1,0 +1,322 @@
+/*
+ * daemon/snapbuild: store + engines + config -> struct web_snapshot (see
+ * the header).
+ */
+#include <config.h> /* autoconf's (PACKAGE_VERSION) */
+#include <stdlib.h>
+#include <string.h>
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "daemon/alert.h"
+#include "daemon/snapbuild.h"
+#include "daemon/store_alert.h"
+#include "daemon/store_outbox.h"
+#include "daemon/store_result.h"
+
+#define SNAP_HISTORY 50
+#define SNAP_EPISODES 20
+#define SNAP_DELIVERIES 10
+
+static char *dupn(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static enum web_state state_of(enum daemon_alert_phase p)
+{
+	switch (p) {
+	case DAEMON_ALERT_PENDING:
+		return WEB_STATE_PENDING;
+	case DAEMON_ALERT_FIRING:
+		return WEB_STATE_FIRING;
+	case DAEMON_ALERT_RESOLVING:
+		return WEB_STATE_RESOLVING;
+	default:
+		return WEB_STATE_OK;
+	}
+}
+
+static int state_rank(enum web_state s)
+{
+	static const int rank[] = {[WEB_STATE_OK] = 0,
+				   [WEB_STATE_PENDING] = 1,
+				   [WEB_STATE_RESOLVING] = 2,
+				   [WEB_STATE_FIRING] = 3,
+				   [WEB_STATE_UNKNOWN] = 0};
+	return rank[s];
+}
+
+static enum web_state state_parse(const char *s)
+{
+	if (strcmp(s, "pending") == 0)
+		return WEB_STATE_PENDING;
+	if (strcmp(s, "firing") == 0)
+		return WEB_STATE_FIRING;
+	if (strcmp(s, "resolving") == 0)
+		return WEB_STATE_RESOLVING;
+	if (strcmp(s, "ok") == 0 || strcmp(s, "closed") == 0)
+		return WEB_STATE_OK;
+	return WEB_STATE_UNKNOWN;
+}
+
+/* The state of (domain, check) in the first channel's engine: the worst open track. */
+static enum web_state check_state(const struct daemon_alert *a, const char *domain,
+				  const char *check, enum dns_sev sev)
+{
+	struct daemon_alert_record *v = NULL;
+	size_t n = 0;
+	enum web_state st = sev == SEV_UNKNOWN ? WEB_STATE_UNKNOWN : WEB_STATE_OK;
+
+	if (a == NULL) /* no channel: no state machine, only the verdict */
+		return st;
+	daemon_alert_export(a, &v, &n);
+	for (size_t i = 0; i < n; i++) {
+		enum web_state x = state_of(v[i].phase);
+
+		if (strcmp(v[i].domain, domain) == 0 && strcmp(v[i].check, check) == 0 &&
+		    state_rank(x) > state_rank(st))
+			st = x;
+	}
+	daemon_alert_records_free(v, n);
+	return st;
+}
+
+static void add_findings(struct web_domain *wd, const struct dns_findings *f)
+{
+	wd->findings = xcalloc(f->n + 1, sizeof *wd->findings);
+	wd->n_findings = f->n;
+	for (size_t i = 0; i < f->n; i++) {
+		struct web_finding *w = &wd->findings[i];
+
+		w->check = xstrdup(f->v[i].check);
+		w->code = xstrdup(f->v[i].code);
+		w->severity = xstrdup(dns_sev_name(f->v[i].sev));
+		w->message = xstrdup(f->v[i].message);
+		w->fix = dupn(f->v[i].fix);
+		if (f->v[i].evidence != NULL) {
+			w->evidence = xmemdup0(f->v[i].evidence, f->v[i].evidence_len);
+			w->evidence_len = f->v[i].evidence_len;
+		}
+	}
+}
+
+static enum web_day_color day_color(const struct daemon_store_day *d)
+{
+	if (d->count[SEV_CRITICAL] > 0)
+		return WEB_DAY_CRIT;
+	if (d->count[SEV_WARN] > 0)
+		return WEB_DAY_WARN;
+	if (d->count[SEV_OK] + d->count[SEV_INFO] > 0)
+		return WEB_DAY_OK;
+	return WEB_DAY_NODATA;
+}
+
+static void add_days(struct daemon_store *st, struct web_domain *wd, int64_t now)
+{
+	struct daemon_store_day days[WEB_HISTORY_DAYS];
+
+	memset(days, 0, sizeof days);
+	if (daemon_store_result_days(st, wd->name, NULL, daemon_store_result_day(now),
+				     WEB_HISTORY_DAYS, days) != ERR_OK)
+		log_warn("snapshot", "days-failed domain=%s", wd->name);
+	for (size_t i = 0; i < WEB_HISTORY_DAYS; i++)
+		wd->days[i] = day_color(&days[i]);
+}
+
+/* Checks from the last results, their findings, SPF counters and the domain's status. */
+static void add_checks(struct daemon_store *st, const struct daemon_alert *a, struct web_domain *wd)
+{
+	struct daemon_store_result_pairs p = {0};
+	struct dns_findings f;
+	enum dns_sev worst = SEV_OK;
+
+	dns_findings_init(&f);
+	if (daemon_store_result_latest(st, wd->name, &p) != ERR_OK)
+		log_warn("snapshot", "latest-failed domain=%s", wd->name);
+	wd->checks = xcalloc(p.n + 1, sizeof *wd->checks);
+	wd->n_checks = p.n;
+	for (size_t i = 0; i < p.n; i++) {
+		const struct daemon_store_result *r = &p.v[i].last;
+		struct web_check *c = &wd->checks[i];
+
+		c->name = xstrdup(r->check);
+		c->severity = xstrdup(dns_sev_name(r->severity));
+		c->state = check_state(a, wd->name, r->check, r->severity);
+		c->last_checked = r->at;
+		c->last_ok = p.v[i].ok_at > 0 ? p.v[i].ok_at : 0;
+		if (r->at > wd->last_checked)
+			wd->last_checked = r->at;
+		if (dns_sev_worse(r->severity, worst))
+			worst = r->severity;
+		if (strcmp(r->check, "spf") == 0) {
+			wd->spf_lookups = r->spf_lookups;
+			wd->spf_void_lookups = r->spf_void_lookups;
+		}
+		if (daemon_store_result_findings(st, r->id, &f) != ERR_OK)
+			log_warn("snapshot", "findings-failed domain=%s", wd->name);
+	}
+	add_findings(wd, &f);
+	dns_findings_clear(&f);
+	daemon_store_result_pairs_free(&p);
+	if (worst == SEV_INFO)
+		worst = SEV_OK;
+	wd->status = xstrdup(p.n == 0 ? "unknown" : dns_sev_name(worst));
+}
+
+static void add_history(struct daemon_store *st, struct web_domain *wd)
+{
+	struct daemon_store_alert_transition_list l = {0};
+
+	if (daemon_store_alert_transitions(st, wd->name, NULL, SNAP_HISTORY, &l) != ERR_OK)
+		return;
+	wd->history = xcalloc(l.n + 1, sizeof *wd->history);
+	wd->n_history = l.n;
+	for (size_t i = 0; i < l.n; i++) {
+		wd->history[i].at = l.v[i].at;
+		wd->history[i].check = xstrdup(l.v[i].check);
+		wd->history[i].from = state_parse(l.v[i].from);
+		wd->history[i].to = state_parse(l.v[i].to);
+		wd->history[i].severity = xstrdup(dns_sev_name(l.v[i].severity));
+	}
+	daemon_store_alert_transition_list_free(&l);
+}
+
+static const char *channel_type(const struct daemon_config *cfg, const char *name)
+{
+	const struct daemon_config_alert *a = daemon_config_find_alert(cfg, name);
+
+	if (a == NULL)
+		return "unknown";
+	return a->type == DAEMON_ALERT_SLACK	 ? "slack"
+	       : a->type == DAEMON_ALERT_WEBHOOK ? "webhook"
+						 : "email";
+}
+
+static void add_deliveries(const struct daemon_config *cfg, struct daemon_store *st,
+			   struct web_episode *we)
+{
+	struct daemon_store_outbox_list l = {0};
+
+	if (daemon_store_outbox_list(st, we->id, SNAP_DELIVERIES, &l) != ERR_OK)
+		return;
+	we->deliveries = xcalloc(l.n + 1, sizeof *we->deliveries);
+	we->n_deliveries = l.n;
+	for (size_t i = 0; i < l.n; i++) {
+		struct web_delivery *d = &we->deliveries[i];
+
+		d->channel = xstrdup(l.v[i].channel);
+		d->type = xstrdup(channel_type(cfg, l.v[i].channel));
+		d->status = xstrdup(daemon_store_outbox_status_name(l.v[i].status));
+		d->error = dupn(l.v[i].last_error);
+		d->attempts = l.v[i].attempts;
+		d->updated_at = l.v[i].updated_at;
+	}
+	daemon_store_outbox_list_free(&l);
+}
+
+/* Episodes of domain (NULL: all) into *out / *n. */
+static void add_episodes(const struct daemon_config *cfg, struct daemon_store *st,
+			 const char *domain, struct web_episode **out, size_t *n)
+{
+	struct daemon_store_alert_episode_list l = {0};
+
+	*out = NULL;
+	*n = 0;
+	if (daemon_store_alert_episodes(st, domain, false, SNAP_EPISODES, &l) != ERR_OK)
+		return;
+	*out = xcalloc(l.n + 1, sizeof **out);
+	*n = l.n;
+	for (size_t i = 0; i < l.n; i++) {
+		struct web_episode *we = &(*out)[i];
+
+		we->id = xstrdup(l.v[i].id);
+		we->domain = xstrdup(l.v[i].domain);
+		we->check = xstrdup(l.v[i].check);
+		we->severity = xstrdup(dns_sev_name(l.v[i].severity));
+		we->open = l.v[i].ended_at == 0;
+		we->started_at = l.v[i].started_at;
+		we->ended_at = l.v[i].ended_at;
+		we->summary = xstrdup(l.v[i].summary ? l.v[i].summary : "");
+		add_deliveries(cfg, st, we);
+	}
+	daemon_store_alert_episode_list_free(&l);
+}
+
+static void add_channels(const struct daemon_config *cfg, struct daemon_store *st,
+			 struct web_snapshot *s)
+{
+	struct daemon_store_outbox_stats l = {0};
+
+	if (daemon_store_outbox_stats(st, &l) != ERR_OK)
+		log_warn("snapshot", "outbox-stats-failed");
+	s->channels = xcalloc(cfg->n_alerts + 1, sizeof *s->channels);
+	s->n_channels = cfg->n_alerts;
+	for (size_t i = 0; i < cfg->n_alerts; i++) {
+		struct web_channel *c = &s->channels[i];
+
+		c->name = xstrdup(cfg->alerts[i].name);
+		c->type = xstrdup(channel_type(cfg, c->name));
+		for (size_t k = 0; k < l.n; k++) {
+			if (strcmp(l.v[k].channel, c->name) != 0)
+				continue;
+			c->sent = l.v[k].sent;
+			c->failed = l.v[k].failed;
+			c->queued = (size_t)l.v[k].queued;
+		}
+	}
+	daemon_store_outbox_stats_free(&l);
+}
+
+static void add_readiness(const struct daemon_config *cfg, struct web_snapshot *s)
+{
+	struct dns_findings f;
+	struct web_domain tmp = {0};
+
+	dns_findings_init(&f);
+	daemon_config_readiness(cfg, NULL, &f);
+	add_findings(&tmp, &f);
+	s->readiness = tmp.findings;
+	s->n_readiness = tmp.n_findings;
+	dns_findings_clear(&f);
+}
+
+static void add_domain(const struct daemon_config *cfg, struct daemon_store *st,
+		       const struct daemon_alert *a, const struct daemon_config_domain *d,
+		       struct web_domain *wd, int64_t now)
+{
+	wd->name = xstrdup(d->name);
+	wd->display = xstrdup(d->display ? d->display : d->name);
+	wd->spf_lookups = -1;
+	wd->spf_void_lookups = -1;
+	add_checks(st, a, wd);
+	add_days(st, wd, now);
+	add_history(st, wd);
+	add_episodes(cfg, st, d->name, &wd->episodes, &wd->n_episodes);
+}
+
+struct web_snapshot *daemon_snapbuild(const struct daemon_config *cfg, struct daemon_store *st,
+				      const struct daemon_engine *eng,
+				      const struct daemon_snapbuild_info *info)
+{
+	struct web_snapshot *s = web_snapshot_new();
+	const struct daemon_alert *a =
+	    cfg->n_alerts > 0 ? daemon_engine_alert(eng, cfg->alerts[0].name) : NULL;
+
+	s->generated_at = info->now;
+	s->version = xstrdup(PACKAGE_VERSION);
+	s->ready = info->ready;
+	s->last_reload_ok = info->last_reload_ok;
+	s->last_reload_at = info->last_reload_at;
+	s->last_reload_success_at = info->last_reload_success_at;
+	s->degraded = daemon_engine_degraded(eng);
+	s->refresh_seconds = cfg->web.refresh_s;
+	s->domains = xcalloc(cfg->n_domains + 1, sizeof *s->domains);
+	for (size_t i = 0; i < cfg->n_domains; i++)
+		if (cfg->domains[i].enabled)
+			add_domain(cfg, st, a, &cfg->domains[i], &s->domains[s->n_domains++],
+				   info->now);
+	add_episodes(cfg, st, NULL, &s->episodes, &s->n_episodes);
+	add_channels(cfg, st, s);
+	add_readiness(cfg, s);
+	return s;
+}
