@@ -157,10 +157,11 @@ static void add_checks(struct daemon_store *st, const struct daemon_alert *a, st
 	}
 	add_findings(wd, &f);
 	dns_findings_clear(&f);
-	daemon_store_result_pairs_free(&p);
 	if (worst == SEV_INFO)
 		worst = SEV_OK;
+	/* Before the free: it empties p, and an empty p means "never checked". */
 	wd->status = xstrdup(p.n == 0 ? "unknown" : dns_sev_name(worst));
+	daemon_store_result_pairs_free(&p);
 }
 
 static void add_history(struct daemon_store *st, struct web_domain *wd)

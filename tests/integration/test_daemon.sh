@@ -114,6 +114,9 @@ wait_for 30 ready; ok $? "/-/ready becomes 200 after the first round"
 METRICS=$(curl -s "$URL/metrics")
 has "$METRICS" 'mailpulse_check_success{domain="alpha.test",check="dkim"} 1' "/metrics: alpha.test DKIM passes"
 has "$METRICS" 'mailpulse_check_success{domain="beta.test",check="spf"} 1' "/metrics: beta.test SPF passes"
+STATUS=$(curl -s "$URL/api/v1/domains" | /usr/bin/python3 -c 'import json,sys
+print({d["name"]: d["status"] for d in json.load(sys.stdin)["domains"]}.get("beta.test"))')
+is "$STATUS" ok "API: a healthy domain's status is ok"
 
 check_now() { curl -s -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" "$URL/api/v1/domains/$1/check"; }
 # sink_grep PATTERN: request files whose first line (METHOD PATH) matches PATTERN
