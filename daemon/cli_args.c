@@ -74,3 +74,13 @@ enum mp_err daemon_cli_parse_seconds(const char *s, unsigned *ms)
 		*ms = 1;
 	return ERR_OK;
 }
+
+void daemon_cli_resolver_opts(const struct daemon_strv *servers, unsigned timeout_ms,
+			      struct dns_resolver_opts *ro)
+{
+	dns_resolver_opts_init(ro);
+	ro->servers = (const char *const *)servers->v;
+	ro->n_servers = servers->n;
+	ro->tries = 2;
+	ro->timeout_ms = timeout_ms / 3 ? timeout_ms / 3 : 1;
+}

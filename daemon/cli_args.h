@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include "common/err.h"
+#include "dns/resolver.h"
 
 /* A growable list of owned strings. */
 struct daemon_strv {
@@ -25,6 +26,14 @@ void daemon_strv_free(struct daemon_strv *sv);
  */
 enum mp_err daemon_cli_read_domains(const char *path, struct daemon_strv *out,
 				    const char **why) MP_WUR;
+
+/*
+ * Resolver options for the CLI's --resolver list and --timeout: the timeout
+ * bounds one question with its retries (2 tries; c-ares waits t, then 2t, so
+ * t is a third of it).  servers is borrowed by *ro.
+ */
+void daemon_cli_resolver_opts(const struct daemon_strv *servers, unsigned timeout_ms,
+			      struct dns_resolver_opts *ro);
 
 /* Parse a positive number of seconds (may have a fraction) into milliseconds. */
 enum mp_err daemon_cli_parse_seconds(const char *s, unsigned *ms) MP_WUR;

@@ -226,12 +226,7 @@ static enum mp_err make_resolver(const struct check_args *a, struct dns_resolver
 {
 	struct dns_resolver_opts ro;
 
-	dns_resolver_opts_init(&ro);
-	ro.servers = (const char *const *)a->resolvers.v;
-	ro.n_servers = a->resolvers.n;
-	/* --timeout bounds one question with its retries: c-ares waits t, then 2t. */
-	ro.tries = 2;
-	ro.timeout_ms = a->timeout_ms / 3 ? a->timeout_ms / 3 : 1;
+	daemon_cli_resolver_opts(&a->resolvers, a->timeout_ms, &ro);
 	ro.max_qps = a->qps;
 	return dns_resolver_new(&ro, res);
 }

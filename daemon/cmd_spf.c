@@ -130,11 +130,7 @@ static int evaluate(const struct spf_args *a)
 		fprintf(stderr, "mailpulse spf: --ip '%s' is not an IPv4 or IPv6 address\n", a->ip);
 		return rc;
 	}
-	dns_resolver_opts_init(&ro);
-	ro.servers = (const char *const *)a->resolvers.v;
-	ro.n_servers = a->resolvers.n;
-	ro.tries = 2;
-	ro.timeout_ms = a->timeout_ms / 3 ? a->timeout_ms / 3 : 1;
+	daemon_cli_resolver_opts(&a->resolvers, a->timeout_ms, &ro);
 	if (dns_resolver_new(&ro, &res) != ERR_OK) {
 		fputs("mailpulse spf: bad --resolver or no usable resolv.conf\n", stderr);
 		return rc;
