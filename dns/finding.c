@@ -58,6 +58,17 @@ void dns_findings_add(struct dns_findings *f, const char *check, const char *cod
 	va_end(ap);
 }
 
+void dns_findings_move(struct dns_findings *dst, struct dns_findings *src)
+{
+	if (src->n == 0)
+		return;
+	dst->v = xreallocarray(dst->v, dst->n + src->n, sizeof *dst->v);
+	memcpy(dst->v + dst->n, src->v, src->n * sizeof *src->v);
+	dst->n += src->n;
+	free(src->v);
+	dns_findings_init(src);
+}
+
 const char *dns_sev_name(enum dns_sev s)
 {
 	switch (s) {

@@ -46,6 +46,9 @@ void dns_findings_add(struct dns_findings *f, const char *check, const char *cod
 		      const char *fix, const char *evidence, size_t evidence_len, const char *fmt,
 		      ...) MP_PRINTF(8, 9);
 
+/* Append every finding of src to dst without copying them; src is left empty. */
+void dns_findings_move(struct dns_findings *dst, struct dns_findings *src);
+
 /* "ok", "info", "warn", "critical", "unknown". */
 const char *dns_sev_name(enum dns_sev s);
 /*

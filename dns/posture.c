@@ -175,16 +175,11 @@ static enum mp_err run_check(struct dns_posture *p, int c)
 	return ERR_INVAL;
 }
 
+/* The final list, in check order; the per-check lists are emptied, not copied. */
 static void assemble(struct dns_posture *p)
 {
-	for (int c = 0; c < C__N; c++) {
-		for (size_t i = 0; i < p->f[c].n; i++) {
-			const struct dns_finding *d = &p->f[c].v[i];
-
-			dns_findings_add(&p->all, d->check, d->code, d->sev, d->fix, d->evidence,
-					 d->evidence_len, "%s", d->message);
-		}
-	}
+	for (int c = 0; c < C__N; c++)
+		dns_findings_move(&p->all, &p->f[c]);
 	p->complete = true;
 }
 
