@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -158,6 +159,60 @@ static EVP_PKEY *ed25519_from_raw(const unsigned char *data, size_t len, const c
 	return pk;
 }
 
+/*
+ * The common case, fast: an RSA SubjectPublicKeyInfo (RFC 5280 4.1.2.7:
+ * SEQUENCE { AlgorithmIdentifier rsaEncryption with NULL parameters
+ * (RFC 3279 2.3.1), BIT STRING holding the PKCS#1 RSAPublicKey, RFC 8017 A.1.1 })
+ * taken apart with OpenSSL's ASN.1 decoders.  d2i_PUBKEY() does the same
+ * through OpenSSL 3's provider decoders, which build a decoder context per
+ * call: about 70 times slower (bench/README.md), and the posture check
+ * decodes every key of every domain.  The published bytes are kept as the
+ * SPKI (common_crypto_pubkey_eq() copes with other encodings of one key).
+ * False: anything else or anything unusual; the caller takes the general
+ * path, which also words the reason.
+ */
+static bool rsa_spki_fast(const unsigned char *data, size_t len, struct common_crypto_pubkey *out)
+{
+	const unsigned char *p = data, *end, *q;
+	long inner;
+	int tag, cls, r;
+	X509_ALGOR *alg = NULL;
+	ASN1_BIT_STRING *bs = NULL;
+	EVP_PKEY *pk = NULL;
+	bool ok = false;
+
+	if (len > COMMON_CRYPTO_B64_MAX)
+		return false;
+	r = ASN1_get_object(&p, &inner, &tag, &cls, (long)len);
+	if ((r & 0x80) || r != V_ASN1_CONSTRUCTED || tag != V_ASN1_SEQUENCE ||
+	    cls != V_ASN1_UNIVERSAL || p + inner != data + len)
+		goto out;
+	end = p + inner;
+	alg = d2i_X509_ALGOR(NULL, &p, end - p);
+	if (alg == NULL || OBJ_obj2nid(alg->algorithm) != NID_rsaEncryption ||
+	    alg->parameter == NULL || alg->parameter->type != V_ASN1_NULL)
+		goto out;
+	bs = d2i_ASN1_BIT_STRING(NULL, &p, end - p);
+	/* No unused bits (d2i keeps their count in the low flag bits): whole octets. */
+	if (bs == NULL || p != end || (bs->flags & 0x07) != 0)
+		goto out;
+	q = bs->data;
+	pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, bs->length);
+	if (pk == NULL || q != bs->data + bs->length || EVP_PKEY_get_bits(pk) <= 0)
+		goto out;
+	out->type = COMMON_CRYPTO_RSA;
+	out->bits = (unsigned)EVP_PKEY_get_bits(pk);
+	out->spki = (unsigned char *)xmemdup0(data, len);
+	out->spki_len = len;
+	ok = true;
+out:
+	EVP_PKEY_free(pk);
+	ASN1_BIT_STRING_free(bs);
+	X509_ALGOR_free(alg);
+	ERR_clear_error();
+	return ok;
+}
+
 enum mp_err common_crypto_dkim_pubkey(const unsigned char *data, size_t len,
 				      enum common_crypto_keytype kt,
 				      struct common_crypto_pubkey *out, char *why, size_t whysz)
@@ -169,7 +224,10 @@ enum mp_err common_crypto_dkim_pubkey(const unsigned char *data, size_t len,
 
 	if (len == 0 || len > COMMON_CRYPTO_B64_MAX)
 		reason = len ? "the key data is too long" : "the key data is empty";
-	else if (kt == COMMON_CRYPTO_RSA)
+	else if (kt == COMMON_CRYPTO_RSA && rsa_spki_fast(data, len, &k)) {
+		*out = k;
+		return ERR_OK;
+	} else if (kt == COMMON_CRYPTO_RSA)
 		pk = rsa_from_der(data, len, &reason);
 	else if (kt == COMMON_CRYPTO_ED25519)
 		pk = ed25519_from_raw(data, len, &reason);
@@ -345,11 +403,32 @@ char *common_crypto_dkim_p_value(const struct common_crypto_pubkey *k)
 	return common_crypto_b64_encode(k->spki, k->spki_len);
 }
 
+/* The key in an SPKI that OpenSSL already accepted once, or NULL. */
+static EVP_PKEY *spki_decode(const struct common_crypto_pubkey *k)
+{
+	const unsigned char *p = k->spki;
+
+	return d2i_PUBKEY(NULL, &p, (long)k->spki_len);
+}
+
 bool common_crypto_pubkey_eq(const struct common_crypto_pubkey *a,
 			     const struct common_crypto_pubkey *b)
 {
-	return a->type == b->type && a->spki_len == b->spki_len && a->spki != NULL &&
-	       b->spki != NULL && memcmp(a->spki, b->spki, a->spki_len) == 0;
+	EVP_PKEY *ka, *kb;
+	bool eq;
+
+	if (a->type != b->type || a->bits != b->bits || a->spki == NULL || b->spki == NULL)
+		return false;
+	if (a->spki_len == b->spki_len && memcmp(a->spki, b->spki, a->spki_len) == 0)
+		return true;
+	/* The same key in another DER form (a published SPKI is kept as published). */
+	ka = spki_decode(a);
+	kb = spki_decode(b);
+	eq = ka != NULL && kb != NULL && EVP_PKEY_eq(ka, kb) == 1;
+	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kb);
+	ERR_clear_error();
+	return eq;
 }
 
 void common_crypto_pubkey_free(struct common_crypto_pubkey *k)

@@ -35,8 +35,14 @@ enum common_crypto_keytype {
 /* A checked public key.  Holds only public data. */
 struct common_crypto_pubkey {
 	enum common_crypto_keytype type;
-	unsigned bits;	     /* RSA modulus size; 256 for ed25519 */
-	unsigned char *spki; /* canonical DER SubjectPublicKeyInfo; owned */
+	unsigned bits; /* RSA modulus size; 256 for ed25519 */
+	/*
+	 * DER SubjectPublicKeyInfo; owned.  Canonical (re-encoded by OpenSSL)
+	 * for a key file, an ed25519 key and a PKCS#1 record; for an RSA SPKI
+	 * from DNS it is the bytes as published (decoded in full by OpenSSL).
+	 * Compare keys with common_crypto_pubkey_eq(), not with memcmp().
+	 */
+	unsigned char *spki;
 	size_t spki_len;
 };
 
@@ -88,7 +94,10 @@ char *common_crypto_b64_encode(const void *p, size_t len);
  */
 char *common_crypto_dkim_p_value(const struct common_crypto_pubkey *k);
 
-/* True when a and b are the same public key. */
+/*
+ * True when a and b are the same public key, whatever DER encoding each
+ * came in (equal bytes, or the same key once both are decoded).
+ */
 bool common_crypto_pubkey_eq(const struct common_crypto_pubkey *a,
 			     const struct common_crypto_pubkey *b);
 

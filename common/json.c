@@ -5,6 +5,7 @@
 #include <string.h>
 #include "common/buf.h"
 #include "common/json.h"
+#include "common/str.h"
 #include "common/xmalloc.h"
 
 #define J(v) ((json_t *)(v))
@@ -27,33 +28,14 @@ struct common_json *common_json_array(void)
 	return W(must(json_array()));
 }
 
-/* Length of a valid UTF-8 sequence starting at s (RFC 3629 table), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t left)
+static bool utf8_valid(const char *s, size_t len)
 {
-	size_t n;
-	unsigned c = s[0], min;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, min = 0x10000;
-	else
-		return 0;
-	if (left < n)
-		return 0;
-	unsigned cp = c & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
+	while (i < len && (n = common_str_utf8_seq(p + i, len - i)) != 0)
+		i += n;
+	return i == len;
 }
 
 char *common_json_utf8_clean(const char *s, size_t len, size_t *outlen)
@@ -62,19 +44,21 @@ char *common_json_utf8_clean(const char *s, size_t len, size_t *outlen)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 
+	/* Valid text (nearly always) is copied in runs, not sequence by sequence. */
 	common_buf_init(&b, len * 3 + 1);
 	while (i < len) {
-		size_t n = utf8_seq(p + i, len - i);
+		size_t run = i, n;
 
-		/* The buffer was sized for the worst case (every byte -> 3 bytes of U+FFFD). */
-		if (n == 0) {
+		while (run < len && (n = common_str_utf8_seq(p + run, len - run)) != 0)
+			run += n;
+		if (run > i && common_buf_append(&b, p + i, run - i) != ERR_OK)
+			fatal("utf8_clean: size");
+		i = run;
+		if (i < len) {
+			/* The limit allows the worst case (every byte -> 3 bytes of U+FFFD). */
 			if (common_buf_append(&b, "\xef\xbf\xbd", 3) != ERR_OK)
 				fatal("utf8_clean: size");
 			i++;
-		} else {
-			if (common_buf_append(&b, p + i, n) != ERR_OK)
-				fatal("utf8_clean: size");
-			i += n;
 		}
 	}
 	return common_buf_steal(&b, outlen);
@@ -90,6 +74,8 @@ struct common_json *common_json_string(const char *s, size_t len)
 		return common_json_null();
 	if (len == (size_t)-1)
 		len = strlen(s);
+	if (utf8_valid(s, len))
+		return W(must(json_stringn_nocheck(s, len)));
 	clean = common_json_utf8_clean(s, len, &n);
 	v = must(json_stringn_nocheck(clean, n));
 	free(clean);
@@ -170,7 +156,8 @@ void common_json_free(struct common_json *v)
 enum mp_err common_json_parse(const char *s, size_t len, struct common_json **out)
 {
 	json_error_t e;
-	json_t *v = json_loadb(s, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
+	json_t *v =
+	    json_loadb(s, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
 
 	if (v == NULL)
 		return ERR_PARSE;

@@ -84,3 +84,32 @@ bool common_str_is_printable(const char *s, size_t len)
 			return false;
 	return true;
 }
+
+/* RFC 3629 4: the well-formed byte sequences (no overlongs, no surrogates, <= U+10FFFF). */
+size_t common_str_utf8_seq(const unsigned char *s, size_t left)
+{
+	size_t n;
+	unsigned c = s[0], min;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000;
+	else
+		return 0;
+	if (left < n)
+		return 0;
+	unsigned cp = c & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}

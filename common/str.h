@@ -36,4 +36,10 @@ void common_str_trim(const char **s, size_t *len);
 /* True when every byte is printable ASCII (0x20..0x7e). */
 bool common_str_is_printable(const char *s, size_t len);
 
+/*
+ * Length of the well-formed UTF-8 sequence at s (left > 0 bytes available),
+ * 1 to 4; 0 when the bytes there are not one (RFC 3629).
+ */
+size_t common_str_utf8_seq(const unsigned char *s, size_t left);
+
 #endif

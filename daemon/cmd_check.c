@@ -244,16 +244,67 @@ static void print_stats(const struct dns_resolver *res)
 		st.cname_follows);
 }
 
+/* One `mailpulse check` run: postures are created as the runner has room and freed when reported.
+ */
+struct check_run {
+	const struct check_args *a;
+	const struct dns_posture_opts *po;
+	struct daemon_render *rend;
+	struct dns_posture **live; /* live[i]: domain i's posture while it runs */
+	struct check_slot *slot;
+	size_t next; /* the next domain to start */
+};
+
+/* The runner's callback argument: which domain a posture is. */
+struct check_slot {
+	struct check_run *run;
+	size_t i;
+};
+
+static void on_done(void *arg, struct dns_posture *p)
+{
+	struct check_slot *sl = arg;
+
+	daemon_render_put(sl->run->rend, sl->i, p);
+	dns_posture_free(p);
+	sl->run->live[sl->i] = NULL;
+}
+
+/*
+ * Keep at most two runner-fulls of postures in existence, so memory does not
+ * grow with the number of domains: each one is rendered and freed as it
+ * completes (daemon/render keeps only the text of early finishers).
+ */
+static enum mp_err drive(struct check_run *run, struct dns_runner *r, size_t window)
+{
+	size_t n = run->a->domains.n;
+	enum mp_err e = ERR_OK;
+
+	while (e == ERR_OK && (run->next < n || dns_runner_pending(r) > 0)) {
+		while (run->next < n && dns_runner_pending(r) < window) {
+			size_t i = run->next++;
+
+			run->slot[i] = (struct check_slot){.run = run, .i = i};
+			run->live[i] = dns_posture_new(run->a->domains.v[i], run->po);
+			dns_runner_add(r, run->live[i], on_done, &run->slot[i]);
+		}
+		e = dns_runner_pump(r, 200);
+	}
+	return e;
+}
+
 static int run_checks(const struct check_args *a)
 {
 	struct dns_resolver *res = NULL;
 	struct common_fetch *fetch = NULL;
-	struct dns_posture **p = xcalloc(a->domains.n, sizeof *p);
+	struct dns_runner *runner = NULL;
 	struct dns_posture_key *keys = xcalloc(a->keysel.n ? a->keysel.n : 1, sizeof *keys);
 	struct dns_posture_opts po = {0};
-	struct dns_orgdomain *psl = dns_orgdomain_new();
+	struct check_run run = {.a = a, .po = &po};
+	size_t n = a->domains.n, active = a->concurrency ? a->concurrency : 1000;
 	int rc = DAEMON_EXIT_USAGE;
 
+	po.psl = dns_orgdomain_new();
 	if (make_resolver(a, &res) != ERR_OK) {
 		fputs("mailpulse check: bad --resolver (want an IP address with an optional "
 		      "port, e.g. 127.0.0.1:5353 or [::1]:53) or no usable resolv.conf\n",
@@ -277,24 +328,28 @@ static int run_checks(const struct check_args *a)
 	po.n_keys = a->keysel.n;
 	po.no_discovery = a->no_discovery;
 	po.expect_dmarc = a->expect_dmarc;
-	po.psl = psl;
-	for (size_t i = 0; i < a->domains.n; i++)
-		p[i] = dns_posture_new(a->domains.v[i], &po);
-	if (dns_runner_run(res, fetch, p, a->domains.n, a->concurrency) != ERR_OK) {
+	run.live = xcalloc(n ? n : 1, sizeof *run.live);
+	run.slot = xcalloc(n ? n : 1, sizeof *run.slot);
+	run.rend = daemon_render_begin(stdout, a->fmt, a->explain, n);
+	runner = dns_runner_new(res, fetch, active);
+	if (drive(&run, runner, 2 * active) != ERR_OK) {
 		fputs("mailpulse check: the event loop failed\n", stderr);
+		daemon_render_abandon(run.rend); /* part of a report is out: do not end it */
 		goto out;
 	}
 	if (a->stats)
 		print_stats(res);
-	rc = daemon_render_report(stdout, a->fmt, p, a->domains.n, a->explain);
+	rc = daemon_render_end(run.rend);
 out:
-	for (size_t i = 0; i < a->domains.n; i++)
-		dns_posture_free(p[i]);
-	free(p);
+	dns_runner_free(runner);
+	for (size_t i = 0; run.live && i < n; i++)
+		dns_posture_free(run.live[i]);
+	free(run.live);
+	free(run.slot);
 	free(keys);
 	common_fetch_free(fetch);
 	dns_resolver_free(res);
-	dns_orgdomain_free(psl);
+	dns_orgdomain_free((struct dns_orgdomain *)po.psl);
 	return rc;
 }
 

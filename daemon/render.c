@@ -6,6 +6,7 @@
 #include <string.h>
 #include "common/buf.h"
 #include "common/json.h"
+#include "common/jsonw.h"
 #include "common/xmalloc.h"
 #include "daemon/render.h"
 #include "dns/name.h"
@@ -185,240 +186,361 @@ static void text_spf_node(FILE *out, const struct dns_spf_node *n, int depth)
 
 static const enum dns_sev text_order[] = {SEV_CRITICAL, SEV_WARN, SEV_UNKNOWN, SEV_INFO, SEV_OK};
 
-static int render_text(FILE *out, struct dns_posture *const *p, size_t n, bool explain)
+/* One domain in text: a blank line between domains, the headline, findings worst first. */
+static void text_domain(FILE *out, struct dns_posture *p, bool first, bool explain)
 {
-	int overall = 0;
+	const struct dns_findings *f = dns_posture_findings(p);
+	int cnt[5], code = daemon_render_exit_code(f);
+	char dn[512];
 
-	for (size_t i = 0; i < n; i++) {
-		const struct dns_findings *f = dns_posture_findings(p[i]);
-		int cnt[5], code = daemon_render_exit_code(f);
-		char dn[512];
-
-		count_sev(f, cnt);
-		overall = worse_exit(overall, code);
-		if (i)
-			fputc('\n', out);
-		text_headline(out, display_name(dns_posture_domain(p[i]), dn, sizeof dn), code,
-			      cnt);
-		for (size_t s = 0; s < sizeof text_order / sizeof text_order[0]; s++)
-			for (size_t j = 0; j < f->n; j++)
-				if (f->v[j].sev == text_order[s])
-					text_finding(out, &f->v[j]);
-		if (explain && dns_posture_spf_tree(p[i]) && dns_posture_spf_tree(p[i])->root) {
-			fputs("  spf lookups by include:\n", out);
-			text_spf_node(out, dns_posture_spf_tree(p[i])->root, 0);
-		}
-		if (explain)
-			text_trace(out, dns_posture_book(p[i]));
+	count_sev(f, cnt);
+	if (!first)
+		fputc('\n', out);
+	text_headline(out, display_name(dns_posture_domain(p), dn, sizeof dn), code, cnt);
+	for (size_t s = 0; s < sizeof text_order / sizeof text_order[0]; s++)
+		for (size_t j = 0; j < f->n; j++)
+			if (f->v[j].sev == text_order[s])
+				text_finding(out, &f->v[j]);
+	if (explain && dns_posture_spf_tree(p) && dns_posture_spf_tree(p)->root) {
+		fputs("  spf lookups by include:\n", out);
+		text_spf_node(out, dns_posture_spf_tree(p)->root, 0);
 	}
-	return overall;
+	if (explain)
+		text_trace(out, dns_posture_book(p));
 }
 
-static struct common_json *json_finding(const struct dns_finding *d)
+static void json_finding(struct common_jsonw *w, const struct dns_finding *d)
 {
-	struct common_json *o = common_json_object();
-
-	common_json_set_str(o, "check", d->check);
-	common_json_set_str(o, "code", d->code);
-	common_json_set_str(o, "severity", dns_sev_name(d->sev));
-	common_json_set_str(o, "message", d->message);
-	common_json_set(o, "fix", common_json_string(d->fix, (size_t)-1));
-	common_json_set(o, "evidence", common_json_string(d->evidence, d->evidence_len));
-	return o;
+	common_jsonw_obj_begin(w);
+	common_jsonw_kstr(w, "check", d->check);
+	common_jsonw_kstr(w, "code", d->code);
+	common_jsonw_kstr(w, "severity", dns_sev_name(d->sev));
+	common_jsonw_kstr(w, "message", d->message);
+	common_jsonw_kstr(w, "fix", d->fix);
+	common_jsonw_kstrn(w, "evidence", d->evidence, d->evidence_len);
+	common_jsonw_obj_end(w);
 }
 
-static struct common_json *json_rdata(uint16_t type, const struct dns_rr *rr)
+static void json_rdata(struct common_jsonw *w, uint16_t type, const struct dns_rr *rr)
 {
 	char addr[INET6_ADDRSTRLEN];
 
 	if (type == DNS_T_A && rr->len == 4 && inet_ntop(AF_INET, rr->data, addr, sizeof addr))
-		return common_json_string(addr, (size_t)-1);
-	if (type == DNS_T_AAAA && rr->len == 16 && inet_ntop(AF_INET6, rr->data, addr, sizeof addr))
-		return common_json_string(addr, (size_t)-1);
-	if (type == DNS_T_MX) {
+		common_jsonw_str(w, addr, (size_t)-1);
+	else if (type == DNS_T_AAAA && rr->len == 16 &&
+		 inet_ntop(AF_INET6, rr->data, addr, sizeof addr))
+		common_jsonw_str(w, addr, (size_t)-1);
+	else if (type == DNS_T_MX) {
 		char *s = xasprintf("%u %s", (unsigned)rr->pref, rr->data);
-		struct common_json *j = common_json_string(s, (size_t)-1);
 
+		common_jsonw_str(w, s, (size_t)-1);
 		free(s);
-		return j;
-	}
-	return common_json_string(rr->data, rr->len);
+	} else
+		common_jsonw_str(w, rr->data, rr->len);
 }
 
-static struct common_json *json_trace(const struct dns_book *book)
+static void json_trace(struct common_jsonw *w, const struct dns_book *book)
 {
-	struct common_json *arr = common_json_array();
-
+	common_jsonw_arr_begin(w);
 	for (size_t i = 0; i < dns_book_count(book); i++) {
 		const char *name;
 		uint16_t type;
 		char tb[12];
 		const struct dns_answer *a = dns_book_at(book, i, &name, &type);
-		struct common_json *q = common_json_object(), *recs = common_json_array();
 
-		common_json_set_str(q, "name", name);
-		common_json_set_str(q, "type", dns_type_name(type, tb));
-		common_json_set_str(q, "outcome", a ? dns_outcome_name(a->outcome) : "unanswered");
+		common_jsonw_obj_begin(w);
+		common_jsonw_kstr(w, "name", name);
+		common_jsonw_kstr(w, "type", dns_type_name(type, tb));
+		common_jsonw_kstr(w, "outcome", a ? dns_outcome_name(a->outcome) : "unanswered");
 		if (a && a->why)
-			common_json_set_str(q, "why", a->why);
+			common_jsonw_kstr(w, "why", a->why);
 		if (a && a->cname)
-			common_json_set_str(q, "cname", a->cname);
+			common_jsonw_kstr(w, "cname", a->cname);
+		common_jsonw_key(w, "records");
+		common_jsonw_arr_begin(w);
 		for (size_t r = 0; a && r < a->n; r++)
-			common_json_push(recs, json_rdata(type, &a->rr[r]));
-		common_json_set(q, "records", recs);
+			json_rdata(w, type, &a->rr[r]);
+		common_jsonw_arr_end(w);
 		if (a)
-			common_json_set_int(q, "ms", a->elapsed_ms);
-		common_json_push(arr, q);
+			common_jsonw_kint(w, "ms", a->elapsed_ms);
+		common_jsonw_obj_end(w);
 	}
-	return arr;
+	common_jsonw_arr_end(w);
 }
 
 /* The SPF lookup tree: what each include costs (depth bounded by the walker). */
-static struct common_json *json_spf_node(const struct dns_spf_node *n)
+static void json_spf_node(struct common_jsonw *w, const struct dns_spf_node *n)
 {
-	struct common_json *o = common_json_object(), *terms = common_json_array();
-
-	common_json_set_str(o, "domain", n->domain);
-	common_json_set_str(o, "status", dns_spf_node_status_name(n->status));
-	common_json_set(o, "record", common_json_string(n->record, n->record_len));
+	common_jsonw_obj_begin(w);
+	common_jsonw_kstr(w, "domain", n->domain);
+	common_jsonw_kstr(w, "status", dns_spf_node_status_name(n->status));
+	common_jsonw_kstrn(w, "record", n->record, n->record_len);
 	if (n->error)
-		common_json_set_str(o, "error", n->error);
-	common_json_set_int(o, "lookups", n->cost);
-	common_json_set_int(o, "void_lookups", n->voids);
+		common_jsonw_kstr(w, "error", n->error);
+	common_jsonw_kint(w, "lookups", n->cost);
+	common_jsonw_kint(w, "void_lookups", n->voids);
+	common_jsonw_key(w, "terms");
+	common_jsonw_arr_begin(w);
 	for (size_t i = 0; i < n->n_terms; i++) {
 		const struct dns_spf_wterm *t = &n->terms[i];
-		struct common_json *j = common_json_object();
 
-		common_json_set_str(j, "term", t->text);
-		common_json_set_int(j, "lookups", t->cost);
+		common_jsonw_obj_begin(w);
+		common_jsonw_kstr(w, "term", t->text);
+		common_jsonw_kint(w, "lookups", t->cost);
 		if (t->note)
-			common_json_set_str(j, "note", t->note);
-		if (t->child)
-			common_json_set(j, "include", json_spf_node(t->child));
-		common_json_push(terms, j);
+			common_jsonw_kstr(w, "note", t->note);
+		if (t->child) {
+			common_jsonw_key(w, "include");
+			json_spf_node(w, t->child);
+		}
+		common_jsonw_obj_end(w);
 	}
-	common_json_set(o, "terms", terms);
-	return o;
+	common_jsonw_arr_end(w);
+	common_jsonw_obj_end(w);
 }
 
-static struct common_json *json_domain(struct dns_posture *p, bool explain)
+/*
+ * One domain as an element of the "domains" array, compact on a line of its
+ * own: the report streams domain by domain and stays line-oriented for
+ * grep (`jq .` pretty-prints).  Written with common/jsonw, not a jansson
+ * tree: for 10,000 domains the tree cost more than the checks
+ * (bench/README.md).
+ */
+static char *json_domain_text(struct dns_posture *p, bool first, bool explain, size_t *len)
 {
 	const struct dns_findings *f = dns_posture_findings(p);
-	struct common_json *d = common_json_object(), *arr = common_json_array();
-	struct common_json *spf = common_json_object();
-	int code = daemon_render_exit_code(f);
+	const struct dns_spf_tree *t = dns_posture_spf_tree(p);
+	struct common_jsonw w;
+	struct buf b;
 	char dn[512];
 
-	common_json_set_str(d, "domain", dns_posture_domain(p));
-	common_json_set_str(d, "display", display_name(dns_posture_domain(p), dn, sizeof dn));
-	common_json_set_str(d, "status", dns_sev_name(dns_findings_worst(f)));
-	common_json_set_int(d, "exit_code", code);
-	common_json_set_int(spf, "lookups", dns_posture_spf_lookups(p));
-	common_json_set_int(spf, "void_lookups", dns_posture_spf_void_lookups(p));
-	if (dns_posture_spf_tree(p) && dns_posture_spf_tree(p)->root)
-		common_json_set(spf, "tree", json_spf_node(dns_posture_spf_tree(p)->root));
-	common_json_set(d, "spf", spf);
-	common_json_set_int(d, "dkim_keys", dns_posture_dkim_keys(p));
-	for (size_t i = 0; i < f->n; i++)
-		common_json_push(arr, json_finding(&f->v[i]));
-	common_json_set(d, "findings", arr);
-	if (explain)
-		common_json_set(d, "dns", json_trace(dns_posture_book(p)));
-	return d;
-}
-
-static int render_json(FILE *out, struct dns_posture *const *p, size_t n, bool explain)
-{
-	struct common_json *root = common_json_object(), *arr = common_json_array();
-	int overall = 0;
-	char *s;
-
-	for (size_t i = 0; i < n; i++) {
-		overall = worse_exit(overall, daemon_render_exit_code(dns_posture_findings(p[i])));
-		common_json_push(arr, json_domain(p[i], explain));
+	/* Far above what one domain's bounded answers can produce (see jsonw.h). */
+	common_buf_init(&b, (size_t)1 << 30);
+	if (!first && common_buf_puts(&b, ",\n") != ERR_OK)
+		fatal("render: size");
+	common_jsonw_init(&w, &b);
+	common_jsonw_obj_begin(&w);
+	common_jsonw_kstr(&w, "domain", dns_posture_domain(p));
+	common_jsonw_kstr(&w, "display", display_name(dns_posture_domain(p), dn, sizeof dn));
+	common_jsonw_kstr(&w, "status", dns_sev_name(dns_findings_worst(f)));
+	common_jsonw_kint(&w, "exit_code", daemon_render_exit_code(f));
+	common_jsonw_key(&w, "spf");
+	common_jsonw_obj_begin(&w);
+	common_jsonw_kint(&w, "lookups", dns_posture_spf_lookups(p));
+	common_jsonw_kint(&w, "void_lookups", dns_posture_spf_void_lookups(p));
+	if (t && t->root) {
+		common_jsonw_key(&w, "tree");
+		json_spf_node(&w, t->root);
 	}
-	common_json_set_int(root, "version", 1);
-	common_json_set_str(root, "status", status_word[overall]);
-	common_json_set_int(root, "exit_code", overall);
-	common_json_set(root, "domains", arr);
-	s = common_json_dump(root, true);
-	fprintf(out, "%s\n", s);
-	free(s);
-	common_json_free(root);
-	return overall;
+	common_jsonw_obj_end(&w);
+	common_jsonw_kint(&w, "dkim_keys", dns_posture_dkim_keys(p));
+	common_jsonw_key(&w, "findings");
+	common_jsonw_arr_begin(&w);
+	for (size_t i = 0; i < f->n; i++)
+		json_finding(&w, &f->v[i]);
+	common_jsonw_arr_end(&w);
+	if (explain) {
+		common_jsonw_key(&w, "dns");
+		json_trace(&w, dns_posture_book(p));
+	}
+	common_jsonw_obj_end(&w);
+	return common_buf_steal(&b, len);
 }
 
 /* Perfdata labels: quoted, and a quote inside is doubled (Nagios plugin guidelines). */
-static void perf(struct buf *b, size_t n, const char *domain, const char *label, int v,
+static void perf(FILE *pd, size_t n, const char *domain, const char *label, int v,
 		 const char *warncrit)
 {
-	bool ok = common_buf_printf(b, " '%s%s%s'=%d%s", n > 1 ? domain : "", n > 1 ? "_" : "",
-				    label, v, warncrit) == ERR_OK;
-
-	if (!ok)
-		fatal("render: perfdata size");
+	fprintf(pd, " '%s%s%s'=%d%s", n > 1 ? domain : "", n > 1 ? "_" : "", label, v, warncrit);
 }
 
-static int render_nagios(FILE *out, struct dns_posture *const *p, size_t n)
+/* One domain's parts of the Nagios output: summary, perfdata and long text. */
+static void nagios_domain(FILE *sum, FILE *pd, FILE *lng, struct dns_posture *p, bool first,
+			  size_t n)
 {
-	struct buf sum, pd, lng;
-	int overall = 0;
+	const struct dns_findings *f = dns_posture_findings(p);
+	const char *dom = dns_posture_domain(p);
+	int cnt[5], code = daemon_render_exit_code(f);
+	bool none = true;
 
-	common_buf_init(&sum, 1 << 20);
-	common_buf_init(&pd, 1 << 20);
-	common_buf_init(&lng, 1 << 24);
-	for (size_t i = 0; i < n; i++) {
-		const struct dns_findings *f = dns_posture_findings(p[i]);
-		const char *dom = dns_posture_domain(p[i]);
-		int cnt[5], code = daemon_render_exit_code(f);
-		bool first = true;
+	count_sev(f, cnt);
+	fprintf(sum, "%s%s %s", first ? "" : "; ", dom, status_word[code]);
+	for (size_t j = 0; j < f->n; j++) {
+		const struct dns_finding *d = &f->v[j];
 
-		count_sev(f, cnt);
-		overall = worse_exit(overall, code);
-		if (common_buf_printf(&sum, "%s%s %s", i ? "; " : "", dom, status_word[code]) !=
-		    ERR_OK)
-			fatal("render: size");
-		for (size_t j = 0; j < f->n; j++) {
-			const struct dns_finding *d = &f->v[j];
-
-			if (d->sev != SEV_CRITICAL && d->sev != SEV_WARN && d->sev != SEV_UNKNOWN)
-				continue;
-			if (common_buf_printf(&sum, "%s%s", first ? " (" : ", ", d->code) !=
-				ERR_OK ||
-			    common_buf_printf(&lng, "%s %s: %s %s\n", dom, dns_sev_name(d->sev),
-					      d->code, d->message) != ERR_OK)
-				fatal("render: size");
-			first = false;
-		}
-		if (!first && common_buf_putc(&sum, ')') != ERR_OK)
-			fatal("render: size");
-		perf(&pd, n, dom, "spf_lookups", dns_posture_spf_lookups(p[i]), ";;10");
-		perf(&pd, n, dom, "spf_void_lookups", dns_posture_spf_void_lookups(p[i]), ";;2");
-		perf(&pd, n, dom, "dkim_keys", dns_posture_dkim_keys(p[i]), "");
-		perf(&pd, n, dom, "critical", cnt[SEV_CRITICAL], "");
-		perf(&pd, n, dom, "warnings", cnt[SEV_WARN], "");
-		perf(&pd, n, dom, "unknown", cnt[SEV_UNKNOWN], "");
+		if (d->sev != SEV_CRITICAL && d->sev != SEV_WARN && d->sev != SEV_UNKNOWN)
+			continue;
+		fprintf(sum, "%s%s", none ? " (" : ", ", d->code);
+		fprintf(lng, "%s %s: %s %s\n", dom, dns_sev_name(d->sev), d->code, d->message);
+		none = false;
 	}
-	fprintf(out, "%s: ", status_word[overall]);
-	put_safe(out, common_buf_str(&sum));
-	fprintf(out, " |%s\n", common_buf_str(&pd));
-	put_safe(out, common_buf_str(&lng));
-	common_buf_free(&sum);
-	common_buf_free(&pd);
-	common_buf_free(&lng);
+	if (!none)
+		fputc(')', sum);
+	perf(pd, n, dom, "spf_lookups", dns_posture_spf_lookups(p), ";;10");
+	perf(pd, n, dom, "spf_void_lookups", dns_posture_spf_void_lookups(p), ";;2");
+	perf(pd, n, dom, "dkim_keys", dns_posture_dkim_keys(p), "");
+	perf(pd, n, dom, "critical", cnt[SEV_CRITICAL], "");
+	perf(pd, n, dom, "warnings", cnt[SEV_WARN], "");
+	perf(pd, n, dom, "unknown", cnt[SEV_UNKNOWN], "");
+}
+
+/*
+ * A domain's rendered text, kept while an earlier domain is still being
+ * checked (the report keeps the order the domains were given in).  Nagios
+ * fills all three parts; text and JSON only part[0].
+ */
+struct chunk {
+	char *part[3];
+	size_t len[3];
+	bool ready;
+};
+
+struct daemon_render {
+	FILE *out;
+	enum daemon_render_format fmt;
+	bool explain;
+	size_t n, next; /* domains in the report; the next one to write */
+	struct chunk *c;
+	int overall;
+	FILE *nag[3]; /* Nagios summary, perfdata and long output, in order */
+	char *nagbuf[3];
+	size_t naglen[3];
+};
+
+static FILE *memstream(char **buf, size_t *len)
+{
+	FILE *f = open_memstream(buf, len);
+
+	if (f == NULL)
+		fatal("render: cannot open a memory stream");
+	return f;
+}
+
+struct daemon_render *daemon_render_begin(FILE *out, enum daemon_render_format fmt, bool explain,
+					  size_t n)
+{
+	struct daemon_render *r = xcalloc(1, sizeof *r);
+
+	r->out = out;
+	r->fmt = fmt;
+	r->explain = explain;
+	r->n = n;
+	r->c = xcalloc(n ? n : 1, sizeof *r->c);
+	if (fmt == RENDER_JSON)
+		fputs("{\"version\":1,\"domains\":[\n", out);
+	for (int k = 0; fmt == RENDER_NAGIOS && k < 3; k++)
+		r->nag[k] = memstream(&r->nagbuf[k], &r->naglen[k]);
+	return r;
+}
+
+/* Write every ready chunk from r->next on, in order, and free it. */
+static void flush_ready(struct daemon_render *r)
+{
+	while (r->next < r->n && r->c[r->next].ready) {
+		struct chunk *c = &r->c[r->next++];
+
+		for (int k = 0; k < 3; k++) {
+			if (c->part[k] != NULL)
+				fwrite(c->part[k], 1, c->len[k],
+				       r->fmt == RENDER_NAGIOS ? r->nag[k] : r->out);
+			free(c->part[k]);
+			c->part[k] = NULL;
+		}
+	}
+}
+
+void daemon_render_put(struct daemon_render *r, size_t i, struct dns_posture *p)
+{
+	struct chunk *c;
+	FILE *f[3] = {NULL, NULL, NULL};
+
+	if (i >= r->n || r->c[i].ready)
+		fatal("render: domain %zu reported twice or out of range", i);
+	c = &r->c[i];
+	r->overall = worse_exit(r->overall, daemon_render_exit_code(dns_posture_findings(p)));
+	if (r->fmt == RENDER_JSON) {
+		c->part[0] = json_domain_text(p, i == 0, r->explain, &c->len[0]);
+		c->ready = true;
+		flush_ready(r);
+		return;
+	}
+	for (int k = 0; k < (r->fmt == RENDER_NAGIOS ? 3 : 1); k++)
+		f[k] = memstream(&c->part[k], &c->len[k]);
+	if (r->fmt == RENDER_NAGIOS)
+		nagios_domain(f[0], f[1], f[2], p, i == 0, r->n);
+	else
+		text_domain(f[0], p, i == 0, r->explain);
+	for (int k = 0; k < 3; k++)
+		if (f[k] != NULL && fclose(f[k]) != 0)
+			fatal("render: memory stream");
+	c->ready = true;
+	flush_ready(r);
+}
+
+void daemon_render_abandon(struct daemon_render *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		for (int k = 0; k < 3; k++)
+			free(r->c[i].part[k]);
+	for (int k = 0; k < 3; k++) {
+		if (r->nag[k] != NULL && fclose(r->nag[k]) != 0)
+			fatal("render: memory stream");
+		free(r->nagbuf[k]);
+	}
+	fflush(r->out);
+	free(r->c);
+	free(r);
+}
+
+int daemon_render_end(struct daemon_render *r)
+{
+	int overall;
+
+	flush_ready(r);
+	if (r->next < r->n)
+		fatal("render: %zu of %zu domains were never reported", r->n - r->next, r->n);
+	overall = r->overall;
+	if (r->fmt == RENDER_JSON) {
+		fprintf(r->out, "%s],\"status\":\"%s\",\"exit_code\":%d}\n", r->n ? "\n" : "",
+			status_word[overall], overall);
+	} else if (r->fmt == RENDER_NAGIOS) {
+		for (int k = 0; k < 3; k++)
+			if (fclose(r->nag[k]) != 0)
+				fatal("render: memory stream");
+		fprintf(r->out, "%s: ", status_word[overall]);
+		put_safe(r->out, r->nagbuf[0]);
+		fprintf(r->out, " |%s\n", r->nagbuf[1]);
+		put_safe(r->out, r->nagbuf[2]);
+		for (int k = 0; k < 3; k++)
+			free(r->nagbuf[k]);
+	}
+	free(r->c);
+	free(r);
 	return overall;
 }
 
 int daemon_render_report(FILE *out, enum daemon_render_format fmt, struct dns_posture *const *p,
 			 size_t n, bool explain)
 {
-	switch (fmt) {
-	case RENDER_JSON:
-		return render_json(out, p, n, explain);
-	case RENDER_NAGIOS:
-		return render_nagios(out, p, n);
-	case RENDER_TEXT:
-		break;
-	}
-	return render_text(out, p, n, explain);
+	struct daemon_render *r = daemon_render_begin(out, fmt, explain, n);
+
+	for (size_t i = 0; i < n; i++)
+		daemon_render_put(r, i, p[i]);
+	return daemon_render_end(r);
+}
+
+char *daemon_render_spf_tree_json(const struct dns_posture *p)
+{
+	const struct dns_spf_tree *t = dns_posture_spf_tree(p);
+	struct common_jsonw w;
+	struct buf b;
+
+	if (t == NULL || t->root == NULL)
+		return NULL;
+	common_buf_init(&b, (size_t)1 << 30);
+	common_jsonw_init(&w, &b);
+	json_spf_node(&w, t->root);
+	return common_buf_steal(&b, NULL);
 }

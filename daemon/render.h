@@ -25,10 +25,41 @@ enum mp_err daemon_render_parse_format(const char *s, enum daemon_render_format 
 int daemon_render_exit_code(const struct dns_findings *f);
 
 /*
+ * A report streamed as checks complete, in any order, and written in the
+ * order the domains were given: a domain that completes early is rendered
+ * at once and kept as text until the ones before it are written, so the
+ * caller can free every posture as soon as it is reported.  JSON puts
+ * "status" and "exit_code" after "domains"; Nagios output needs every
+ * domain for its first line and is written by daemon_render_end().
+ */
+struct daemon_render;
+
+/* Begin a report of n domains to out (borrowed) in fmt; explain adds every DNS question. */
+struct daemon_render *daemon_render_begin(FILE *out, enum daemon_render_format fmt, bool explain,
+					  size_t n);
+/* Domain i (0 <= i < n, once each) completed as p (borrowed for the call only). */
+void daemon_render_put(struct daemon_render *r, size_t i, struct dns_posture *p);
+/*
+ * Write what is left and free r.  Every domain must have been put.
+ * Returns the overall exit code (the worst domain).
+ */
+int daemon_render_end(struct daemon_render *r);
+/* Free r without ending the report (the checks could not complete).  NULL is a no-op. */
+void daemon_render_abandon(struct daemon_render *r);
+
+/*
  * Write the report of n completed checks to out in fmt; explain adds every
  * DNS question and answer.  Returns the overall exit code (the worst domain).
  */
 int daemon_render_report(FILE *out, enum daemon_render_format fmt, struct dns_posture *const *p,
 			 size_t n, bool explain);
+
+/*
+ * The SPF lookup tree of a completed check as compact JSON, the object
+ * `--format json` prints under spf.tree (web/spftree.h describes it), for
+ * the daemon's store and status page; NULL when the check built no tree.
+ * Caller frees.
+ */
+char *daemon_render_spf_tree_json(const struct dns_posture *p);
 
 #endif

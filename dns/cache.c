@@ -110,9 +110,23 @@ static void drop(struct dns_cache *c, struct centry *e)
 	c->n--;
 }
 
-static char *make_key(const char *name, uint16_t type)
+char *dns_cache_key(const char *name, uint16_t type)
 {
-	return xasprintf("%u/%s", (unsigned)type, name);
+	char digits[8];
+	size_t nd = 0, len = strlen(name);
+	unsigned t = type;
+	char *k;
+
+	/* "<type>/<name>" without printf: it is built for every question asked. */
+	do
+		digits[nd++] = (char)('0' + t % 10);
+	while ((t /= 10) != 0);
+	k = xmalloc(nd + 1 + len + 1);
+	for (size_t i = 0; i < nd; i++)
+		k[i] = digits[nd - 1 - i];
+	k[nd] = '/';
+	memcpy(k + nd + 1, name, len + 1);
+	return k;
 }
 
 bool dns_cache_put(struct dns_cache *c, const char *name, uint16_t type, struct dns_answer *tmpl,
@@ -126,7 +140,7 @@ bool dns_cache_put(struct dns_cache *c, const char *name, uint16_t type, struct 
 		return false;
 	if (ttl_s > c->max_ttl)
 		ttl_s = c->max_ttl;
-	key = make_key(name, type);
+	key = dns_cache_key(name, type);
 	pp = slot(c, key);
 	if (pp && *pp)
 		drop(c, *pp);
@@ -150,7 +164,7 @@ bool dns_cache_put(struct dns_cache *c, const char *name, uint16_t type, struct 
 const struct dns_answer *dns_cache_get(struct dns_cache *c, const char *name, uint16_t type,
 				       uint64_t now_ms, uint32_t *age_s)
 {
-	char *key = make_key(name, type);
+	char *key = dns_cache_key(name, type);
 	struct centry **pp = slot(c, key), *e;
 
 	free(key);

@@ -29,6 +29,9 @@ struct dns_cache;
 struct dns_cache *dns_cache_new(size_t max_entries, uint32_t max_ttl_s);
 void dns_cache_free(struct dns_cache *c);
 
+/* The key of a question, "<type>/<name>" (type in decimal).  Caller frees. */
+char *dns_cache_key(const char *name, uint16_t type);
+
 /*
  * Keep tmpl for (name, type) for ttl_s seconds from now_ms (capped at
  * max_ttl_s), replacing any entry for the same key and evicting the least

@@ -614,7 +614,7 @@ static void ask(struct dns_resolver *res, struct bookref *br, const char *name, 
 		deliver(res, br, clone_answer(hit, name, age, 0));
 		return;
 	}
-	probe.key = xasprintf("%u/%s", (unsigned)type, ascii);
+	probe.key = dns_cache_key(ascii, type); /* the same text as the cache key */
 	node = tfind(&probe, &res->queries, cmp_query);
 	if (node) {
 		free(probe.key);

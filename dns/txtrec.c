@@ -167,10 +167,18 @@ char *dns_txtrec_canon(const char *domain)
 
 char *dns_txtrec_name(const char *prefix, const char *domain)
 {
-	char *d = dns_txtrec_canon(domain);
-	char *r = xasprintf("%s.%s", prefix, d);
+	size_t pl = strlen(prefix), dl = strlen(domain);
+	char *r;
 
-	free(d);
+	/* Built on every run of a check, so by hand rather than with xasprintf. */
+	if (dl > 1 && domain[dl - 1] == '.')
+		dl--;
+	r = xmalloc(pl + 1 + dl + 1);
+	memcpy(r, prefix, pl);
+	r[pl] = '.';
+	memcpy(r + pl + 1, domain, dl);
+	r[pl + 1 + dl] = '\0';
+	common_str_lower(r + pl + 1);
 	return r;
 }
 

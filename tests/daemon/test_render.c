@@ -73,10 +73,10 @@ int main(void)
 	free(out);
 
 	out = render(RENDER_JSON, p, 2, &code);
-	tap_ok(strstr(out, "\"status\": \"CRITICAL\"") != NULL, "json: overall status");
+	tap_ok(strstr(out, "\"status\":\"CRITICAL\"") != NULL, "json: overall status");
 	tap_ok(strstr(out, "\\u001B[31mred\\u0007") != NULL, "json: control bytes as \\u escapes");
 	tap_ok(strstr(out, "\xef\xbf\xbd@evil.test") != NULL, "json: invalid UTF-8 replaced");
-	tap_ok(strstr(out, "\"dns\": [") != NULL, "json: --explain adds the DNS trace");
+	tap_ok(strstr(out, "\"dns\":[") != NULL, "json: --explain adds the DNS trace");
 	free(out);
 
 	out = render(RENDER_NAGIOS, p, 1, &code);
