@@ -3,6 +3,7 @@
  */
 #include <string.h>
 #include "common/str.h"
+#include "common/xmalloc.h"
 
 bool common_str_ieq(const char *a, size_t alen, const char *b, size_t blen)
 {
@@ -112,4 +113,15 @@ size_t common_str_utf8_seq(const unsigned char *s, size_t left)
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return n;
+}
+
+char *common_str_cat3(const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+	char *r = xmalloc(la + lb + lc + 1);
+
+	memcpy(r, a, la);
+	memcpy(r + la, b, lb);
+	memcpy(r + la + lb, c, lc + 1);
+	return r;
 }

@@ -36,6 +36,9 @@ void common_str_trim(const char **s, size_t *len);
 /* True when every byte is printable ASCII (0x20..0x7e). */
 bool common_str_is_printable(const char *s, size_t len);
 
+/* a, b and c concatenated into a new string (caller frees); without printf, for hot paths. */
+char *common_str_cat3(const char *a, const char *b, const char *c);
+
 /*
  * Length of the well-formed UTF-8 sequence at s (left > 0 bytes available),
  * 1 to 4; 0 when the bytes there are not one (RFC 3629).

@@ -243,12 +243,11 @@ static struct plan *plan_add(struct plan **p, size_t *n, const char *sel, bool c
 		q->configured |= configured;
 		return q;
 	}
-	*p = xreallocarray(*p, *n + 1, sizeof **p);
-	q = &(*p)[(*n)++];
+	q = &(*p)[(*n)++]; /* plan_build sized the array */
 	memset(q, 0, sizeof *q);
 	q->selector = sel;
 	q->configured = configured;
-	q->qname = xasprintf("%s._domainkey.%s", sel, domain);
+	q->qname = common_str_cat3(sel, "._domainkey.", domain);
 	return q;
 }
 
@@ -262,6 +261,9 @@ static enum mp_err plan_build(const struct dns_dkim_key_opts *o, const char *dom
 	for (size_t i = 0; o && i < o->n_keyfiles; i++)
 		if (!valid_selector(o->keyfiles[i].selector) || o->keyfiles[i].path == NULL)
 			return ERR_INVAL;
+	*p =
+	    xcalloc((o ? o->n_selectors + o->n_keyfiles : 0) + sizeof discovery / sizeof *discovery,
+		    sizeof **p);
 	for (size_t i = 0; o && i < o->n_selectors; i++)
 		plan_add(p, n, o->selectors[i], true, domain);
 	for (size_t i = 0; o && i < o->n_keyfiles; i++)
