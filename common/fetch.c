@@ -10,6 +10,7 @@
  * the URL.  Error texts are built from the caller's label and
  * curl_easy_strerror(), which is fixed text per error code.
  */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ struct req {
 	CURL *easy;
 	struct buf body;
 	struct curl_slist *connect_to;
+	struct curl_slist *resolve;
 	struct curl_slist *headers;
 	char *post;  /* the request body (owned copy), NULL for GET */
 	char *label; /* what errors call the target */
@@ -72,6 +74,7 @@ static void req_free(struct common_fetch *f, struct req *r)
 	curl_multi_remove_handle(f->multi, r->easy);
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->connect_to);
+	curl_slist_free_all(r->resolve);
 	curl_slist_free_all(r->headers);
 	common_buf_free(&r->body);
 	free(r->post);
@@ -135,6 +138,29 @@ out:
 	return e;
 }
 
+enum mp_err common_fetch_url_host(const char *url, char *host, size_t hostsz, unsigned *port)
+{
+	char scheme[16], h[512];
+	const char *p = h;
+	size_t n;
+	long pt = 0;
+
+	if (url == NULL || url_parts(url, scheme, sizeof scheme, h, sizeof h, &pt) != ERR_OK ||
+	    pt <= 0 || pt > 65535 || h[0] == '\0')
+		return ERR_INVAL;
+	n = strlen(h);
+	if (h[0] == '[' && n > 2 && h[n - 1] == ']') {
+		p = h + 1; /* RFC 3986 3.2.2: the brackets are not part of the address */
+		n -= 2;
+	}
+	if (n >= hostsz)
+		return ERR_INVAL;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	*port = (unsigned)pt;
+	return ERR_OK;
+}
+
 static void set_opts(struct common_fetch *f, struct req *r, const char *url, bool allow_http)
 {
 	CURL *c = r->easy;
@@ -156,6 +182,34 @@ static void set_opts(struct common_fetch *f, struct req *r, const char *url, boo
 		curl_easy_setopt(c, CURLOPT_CAINFO, f->o.ca_file);
 }
 
+/*
+ * True when a is an IPv4 or IPv6 literal (IPv6 with or without brackets);
+ * then, when out is not NULL, out gets it as CURLOPT_RESOLVE wants it (IPv6
+ * in brackets).  Nothing else may reach the resolve string: a ',' or ':'
+ * would change its meaning.
+ */
+static bool ip_literal(const char *a, char *out, size_t outsz)
+{
+	unsigned char bin[16];
+	char v6[INET6_ADDRSTRLEN + 2];
+	size_t n = a ? strlen(a) : 0;
+	bool br = n > 2 && a[0] == '[' && a[n - 1] == ']';
+	int k;
+
+	if (n == 0 || n > INET6_ADDRSTRLEN + 1)
+		return false;
+	if (!br && inet_pton(AF_INET, a, bin) == 1) {
+		k = out ? snprintf(out, outsz, "%s", a) : 0;
+		return k >= 0 && (size_t)k < (out ? outsz : 1);
+	}
+	memcpy(v6, a + br, n - 2 * br);
+	v6[n - 2 * br] = '\0';
+	if (inet_pton(AF_INET6, v6, bin) != 1)
+		return false;
+	k = out ? snprintf(out, outsz, "[%s]", v6) : 0;
+	return k >= 0 && (size_t)k < (out ? outsz : 1);
+}
+
 /* Check what the caller asked for before anything is allocated. */
 static enum mp_err check_req(const struct common_fetch_req *rq, bool *post)
 {
@@ -167,6 +221,14 @@ static enum mp_err check_req(const struct common_fetch_req *rq, bool *post)
 	if (rq->n_headers > COMMON_FETCH_MAX_HEADERS || rq->body_len > COMMON_FETCH_MAX_REQ_BODY ||
 	    (rq->n_headers > 0 && rq->headers == NULL) || (rq->body_len > 0 && rq->body == NULL))
 		return ERR_INVAL;
+	if (rq->n_addrs + (rq->addr != NULL) > COMMON_FETCH_MAX_ADDRS ||
+	    (rq->n_addrs > 0 && rq->addrs == NULL))
+		return ERR_INVAL;
+	if (rq->addr != NULL && !ip_literal(rq->addr, NULL, 0))
+		return ERR_INVAL;
+	for (size_t i = 0; i < rq->n_addrs; i++)
+		if (!ip_literal(rq->addrs[i], NULL, 0))
+			return ERR_INVAL;
 	for (size_t i = 0; i < rq->n_headers; i++) {
 		const char *h = rq->headers[i];
 
@@ -201,20 +263,47 @@ static void set_headers(struct req *r, const struct common_fetch_req *rq)
 		curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
 }
 
-/* CONNECT_TO keeps the URL's host for SNI and certificate checks. */
-static void set_connect_to(struct common_fetch *f, struct req *r, const char *host, long port,
-			   const char *addr)
+/*
+ * Pin the URL's host to the caller's addresses with CURLOPT_RESOLVE
+ * ("host:port:addr,addr,..."): curl takes them as its DNS answer, tries
+ * them in order (happy eyeballs across families), and keeps the URL's host
+ * for SNI and the certificate check.  port_override (tests) adds a
+ * connect-to rule that keeps the host and changes the port, so the pin is
+ * for that port.
+ */
+static void set_pin(struct common_fetch *f, struct req *r, const char *host, long port,
+		    const struct common_fetch_req *rq)
 {
-	bool v6 = addr && strchr(addr, ':');
-	char *rule;
+	long to = f->o.port_override ? (long)f->o.port_override : port;
+	struct buf b;
+	char a[INET6_ADDRSTRLEN + 3];
+	size_t n = 0;
 
-	if (addr == NULL && f->o.port_override == 0)
-		return;
-	rule = xasprintf("%s:%ld:%s%s%s:%ld", host, port, v6 ? "[" : "", addr ? addr : "",
-			 v6 ? "]" : "", f->o.port_override ? (long)f->o.port_override : port);
-	r->connect_to = curl_slist_append(NULL, rule);
-	free(rule);
-	curl_easy_setopt(r->easy, CURLOPT_CONNECT_TO, r->connect_to);
+	if (f->o.port_override) {
+		char *rule = xasprintf("%s:%ld::%ld", host, port, to);
+
+		r->connect_to = curl_slist_append(NULL, rule);
+		free(rule);
+		curl_easy_setopt(r->easy, CURLOPT_CONNECT_TO, r->connect_to);
+	}
+	if ((rq->addr == NULL && rq->n_addrs == 0) || host[0] == '[')
+		return; /* an IPv6 literal host needs no DNS */
+	common_buf_init(&b, 4096);
+	if (common_buf_printf(&b, "%s:%ld:", host, to) != ERR_OK)
+		fatal("fetch: resolve rule too long");
+	for (size_t i = 0; i <= rq->n_addrs; i++) {
+		const char *x = i == 0 ? rq->addr : rq->addrs[i - 1];
+
+		if (x == NULL || !ip_literal(x, a, sizeof a))
+			continue; /* checked in check_req: only a NULL addr */
+		if (common_buf_printf(&b, "%s%s", n++ ? "," : "", a) != ERR_OK)
+			fatal("fetch: resolve rule too long");
+	}
+	r->resolve = curl_slist_append(NULL, common_buf_str(&b));
+	common_buf_free(&b);
+	if (r->resolve == NULL)
+		fatal("curl_slist_append failed");
+	curl_easy_setopt(r->easy, CURLOPT_RESOLVE, r->resolve);
 }
 
 enum mp_err common_fetch_start(struct common_fetch *f, const struct common_fetch_req *rq,
@@ -242,7 +331,7 @@ enum mp_err common_fetch_start(struct common_fetch *f, const struct common_fetch
 	if (post)
 		set_body(r, rq);
 	set_headers(r, rq);
-	set_connect_to(f, r, host, port, rq->addr);
+	set_pin(f, r, host, port, rq);
 	if (curl_multi_add_handle(f->multi, r->easy) != CURLM_OK) {
 		req_free(f, r);
 		return ERR_NET;

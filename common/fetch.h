@@ -23,8 +23,10 @@
  *
  * What it does not do: name resolution.  Debian's libcurl has no c-ares and
  * cannot be pointed at our DNS servers (libraries.md 0.6), so callers resolve
- * with dns/resolver and pin the address with a connect-to rule; curl never
- * calls getaddrinfo on a host name.
+ * with dns/resolver and pin the addresses (CURLOPT_RESOLVE: curl takes them
+ * as its DNS answer for the URL's host and port, tries them in order, and
+ * still sends SNI and checks the certificate against the URL's host name);
+ * curl never calls getaddrinfo on a pinned host name.
  */
 #ifndef MAILPULSE_COMMON_FETCH_H
 #define MAILPULSE_COMMON_FETCH_H
@@ -57,13 +59,24 @@ struct common_fetch_result {
 /* Largest request body (a Slack message with blocks is a few KB). */
 #define COMMON_FETCH_MAX_REQ_BODY (1024 * 1024)
 
+/* Most addresses one request is pinned to (addr plus addrs). */
+#define COMMON_FETCH_MAX_ADDRS 16
+
 /* One request.  Everything is copied by common_fetch_start(). */
 struct common_fetch_req {
 	const char *method; /* "GET" or "POST"; NULL = GET */
 	const char *url;    /* https:// (or http:// with allow_http) */
 	const char *addr;   /* IP literal to connect to; NULL lets libcurl resolve (tests only) */
-	const char *label;  /* what error texts call the target; NULL = "host <name>" */
-	const void *body;   /* POST body, body_len bytes (may hold NULs); NULL = empty */
+	/*
+	 * More IP literals (IPv6 with or without brackets) for the URL's host,
+	 * tried in order after addr when a connection fails (an A and an AAAA
+	 * answer); n_addrs of them.  With neither addr nor addrs libcurl
+	 * resolves the host itself, which only tests on loopback may rely on.
+	 */
+	const char *const *addrs;
+	size_t n_addrs;
+	const char *label; /* what error texts call the target; NULL = "host <name>" */
+	const void *body;  /* POST body, body_len bytes (may hold NULs); NULL = empty */
 	size_t body_len;
 	const char *const *headers; /* n_headers "Name: value" lines, no CR or LF */
 	size_t n_headers;
@@ -84,8 +97,10 @@ void common_fetch_free(struct common_fetch *f);
  * Start the request rq (copied).  done is called exactly once, from a later
  * common_fetch_run(), unless this returns an error: ERR_INVAL (no URL or an
  * unparsable one, a method other than GET/POST, a header with CR/LF or
- * without ':', too many headers, body too big), ERR_UNSUPPORTED (a scheme
- * other than https, or http without allow_http), ERR_NET (curl refused it).
+ * without ':', too many headers, body too big, an address that is not an
+ * IP literal, more than COMMON_FETCH_MAX_ADDRS addresses), ERR_UNSUPPORTED
+ * (a scheme other than https, or http without allow_http), ERR_NET (curl
+ * refused it).
  */
 enum mp_err common_fetch_start(struct common_fetch *f, const struct common_fetch_req *rq,
 			       common_fetch_done_fn done, void *arg) MP_WUR;
@@ -98,6 +113,16 @@ enum mp_err common_fetch_start(struct common_fetch *f, const struct common_fetch
  */
 enum mp_err common_fetch_get(struct common_fetch *f, const char *url, const char *addr,
 			     common_fetch_done_fn done, void *arg) MP_WUR;
+
+/*
+ * The host and port of url as libcurl reads them (the port defaults from
+ * the scheme): what a caller resolves before it pins the addresses.  host
+ * (hostsz bytes) gets an IPv6 literal without its brackets.  ERR_INVAL when
+ * url does not parse, has no host, or the host does not fit.  Outputs are
+ * set only on success.
+ */
+enum mp_err common_fetch_url_host(const char *url, char *host, size_t hostsz,
+				  unsigned *port) MP_WUR;
 
 /* Make progress, waiting at most max_wait_ms; returns how many requests are still running. */
 int common_fetch_run(struct common_fetch *f, int max_wait_ms);

@@ -57,6 +57,7 @@ void daemon_alert_config_default(struct daemon_alert_config *c)
 	c->group_wait = DAEMON_ALERT_GROUP_WAIT_DEFAULT;
 	c->reminder_interval = 0;
 	c->min_severity = SEV_WARN;
+	c->silent = false;
 }
 
 static enum mp_err bad(char *why, size_t whysz, const char *text)
@@ -180,6 +181,8 @@ static int64_t group_due(const struct daemon_alert *a, const char *domain, int64
 static void owe(struct daemon_alert *a, struct daemon_alert_record *r, enum daemon_alert_kind k,
 		int64_t now)
 {
+	if (a->cfg.silent) /* a state-only engine owes nobody anything */
+		return;
 	r->due_at = group_due(a, r->domain, now, r);
 	r->owed = k;
 }
@@ -589,6 +592,66 @@ size_t daemon_alert_forget_domain(struct daemon_alert *a, const char *domain)
 		daemon_alert_rec_remove_at(&a->s, lo);
 		n++;
 	}
+	return n;
+}
+
+enum daemon_alert_phase daemon_alert_check_phase(const struct daemon_alert *a, const char *domain,
+						 const char *check)
+{
+	static const int rank[] = {[DAEMON_ALERT_OK] = 0,
+				   [DAEMON_ALERT_PENDING] = 1,
+				   [DAEMON_ALERT_RESOLVING] = 2,
+				   [DAEMON_ALERT_FIRING] = 3,
+				   [DAEMON_ALERT_CLOSED] = 0};
+	static const enum dns_sev tracks[] = {SEV_WARN, SEV_CRITICAL};
+	enum daemon_alert_phase best = DAEMON_ALERT_OK;
+
+	for (size_t t = 0; t < 2; t++) {
+		const struct daemon_alert_record *r =
+		    daemon_alert_rec_find_open(&a->s, domain, check, tracks[t]);
+
+		if (r != NULL && rank[r->phase] > rank[best])
+			best = r->phase;
+	}
+	return best;
+}
+
+/* Copy the counters and episode of src into the fresh record r; nothing handed out. */
+static void adopt_one(struct daemon_alert_record *r, const struct daemon_alert_record *src)
+{
+	r->phase = src->phase;
+	r->fails = src->fails;
+	r->oks = src->oks;
+	r->failures = src->failures;
+	memcpy(r->episode_id, src->episode_id, sizeof r->episode_id);
+	r->fired_at = src->fired_at;
+	r->fired = DAEMON_ALERT_DLV_NONE;
+	r->owed = DAEMON_ALERT_NONE;
+	r->findings = daemon_alert_rec_findings_dup(src->findings, src->nfindings);
+	r->nfindings = src->nfindings;
+}
+
+size_t daemon_alert_adopt(struct daemon_alert *a, const struct daemon_alert *from, int64_t now)
+{
+	size_t n = 0;
+
+	if (a->s.n > 0)
+		return 0;
+	for (size_t i = 0; i < from->s.n; i++) {
+		const struct daemon_alert_record *src = &from->s.v[i];
+
+		if (src->phase == DAEMON_ALERT_CLOSED ||
+		    (src->severity == SEV_WARN && a->cfg.min_severity != SEV_WARN))
+			continue;
+		adopt_one(daemon_alert_rec_insert(&a->s, src->domain, src->check, src->severity,
+						  src->started_at),
+			  src);
+		n++;
+	}
+	/* Announce what is already firing (after the copy: inhibition looks at siblings). */
+	for (size_t i = 0; i < a->s.n; i++)
+		if (a->s.v[i].phase == DAEMON_ALERT_FIRING && !inhibited(a, &a->s.v[i]))
+			owe(a, &a->s.v[i], DAEMON_ALERT_FIRING_EV, now);
 	return n;
 }
 

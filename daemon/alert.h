@@ -9,6 +9,9 @@
  * channels: run one engine per [alert NAME] channel, so thresholds, minimum
  * severity, reminders and "was the firing delivered" are all per channel
  * (episode ids still agree across channels: they depend on the episode only).
+ * The daemon also runs one silent engine (no channel, minimum severity warn)
+ * whose phases are the state of each check on the page, the API and
+ * /metrics, whatever the channels are.
  *
  * State machine (one per (domain, check, track); see the table in alert.c):
  *
@@ -82,6 +85,13 @@ struct daemon_alert_config {
 	int64_t group_wait;	   /* seconds an open group waits for more events (0..3600) */
 	int64_t reminder_interval; /* 0: off; else seconds, >= DAEMON_ALERT_REMINDER_MIN */
 	enum dns_sev min_severity; /* SEV_WARN: both tracks; SEV_CRITICAL: critical only */
+	/*
+	 * true: a state-only engine that owes no message at all (no firing,
+	 * reminder or resolve; ticks hand out nothing).  The daemon runs one,
+	 * with no channel, for the state of each check shown on the page, the
+	 * API and /metrics.  false (the default): a channel's engine.
+	 */
+	bool silent;
 };
 
 enum daemon_alert_phase {
@@ -186,7 +196,7 @@ struct daemon_alert_changes {
 
 struct daemon_alert;
 
-/* Fill c with the defaults (F 2, S 2, group wait 30 s, reminders off, min warn). */
+/* Fill c with the defaults (F 2, S 2, group wait 30 s, reminders off, min warn, not silent). */
 void daemon_alert_config_default(struct daemon_alert_config *c);
 
 /*
@@ -253,6 +263,30 @@ bool daemon_alert_delivery(struct daemon_alert *a, const char *episode_id,
  * config).  Returns how many records were dropped.
  */
 size_t daemon_alert_forget_domain(struct daemon_alert *a, const char *domain);
+
+/*
+ * The state of (domain, check) as people see it: the most advanced phase of
+ * its open tracks (FIRING, then RESOLVING, then PENDING); DAEMON_ALERT_OK
+ * when no track is open (closed episodes waiting for a delivery outcome
+ * count as OK).  A binary search: cheap enough for every check of every
+ * snapshot.
+ */
+enum daemon_alert_phase daemon_alert_check_phase(const struct daemon_alert *a, const char *domain,
+						 const char *check);
+
+/*
+ * Start an engine that has no state yet from the open records of another
+ * engine fed the same results (a channel added by a reload, or the state
+ * engine of a daemon upgraded from a version that had none), so that both
+ * agree on counters and episode ids from then on.  Each open record of a
+ * track a follows (min_severity) is copied with its counters and episode;
+ * nothing counts as handed out: unless a is silent, an episode that is
+ * FIRING (and, for the warn track, not inhibited by an open critical one)
+ * is owed as a FIRING message after group_wait, so a new channel hears of
+ * what is already broken.  Returns how many records were adopted (0 when a
+ * already has state).
+ */
+size_t daemon_alert_adopt(struct daemon_alert *a, const struct daemon_alert *from, int64_t now);
 
 /* A deep copy of the state, sorted by (domain, check, severity, started_at); free with
  * daemon_alert_records_free(). */

@@ -1,15 +1,49 @@
 /*
  * daemon/alert_json: alert records and groups to and from JSON (see the
  * header).  Field names are short and stable: they live in the store across
- * upgrades, so a field is only ever added, never renamed.
+ * upgrades, so a field is only ever added, never renamed.  Unknown fields
+ * are ignored when read (a newer version may add some).
+ *
+ * Reading: the first problem found is put into words (the field and what is
+ * wrong with it, never the text itself, which may hold DNS bytes) and the
+ * whole record or group is refused.
  */
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common/json.h"
 #include "common/xmalloc.h"
 #include "daemon/alert_json.h"
 #include "daemon/alert_rec.h"
+
+/* The latest time a record may carry: 9999-12-31 23:59:59 UTC. */
+#define TIME_MAX INT64_C(253402300799)
+#define NAME_MAX_LEN 255 /* domain (A-labels) and finding code */
+#define CHECK_MAX_LEN 64
+#define GROUP_MAX_EVENTS 10000
+
+/* The reason of the first failure, if the caller wants it. */
+struct jerr {
+	char *why;
+	size_t whysz;
+	bool failed;
+};
+
+static bool fail(struct jerr *je, const char *fmt, ...) MP_PRINTF(2, 3);
+static bool fail(struct jerr *je, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!je->failed && je->why != NULL && je->whysz > 0) {
+		va_start(ap, fmt);
+		vsnprintf(je->why, je->whysz, fmt, ap);
+		va_end(ap);
+	}
+	je->failed = true;
+	return false;
+}
 
 static struct common_json *findings_json(const struct daemon_alert_finding *f, size_t n)
 {
@@ -28,63 +62,144 @@ static struct common_json *findings_json(const struct daemon_alert_finding *f, s
 	return a;
 }
 
-/* A copy of the string member key, or NULL (missing, not a string or holding NUL). */
-static char *get_str(const struct common_json *o, const char *key)
+/*
+ * *out: a copy of the string member key of at most max bytes (min 1 when
+ * nonempty).  Missing: *out NULL and true when optional.  Not a string,
+ * holding NUL, empty when it must not be, or too long: false with words.
+ */
+static bool get_str(struct jerr *je, const struct common_json *o, const char *key, size_t max,
+		    bool nonempty, bool optional, char **out)
 {
+	const struct common_json *v = common_json_get(o, key);
 	size_t len;
-	const char *s = common_json_str_value(common_json_get(o, key), &len);
+	const char *s;
 
-	if (s == NULL || memchr(s, '\0', len) != NULL)
-		return NULL;
-	return xmemdup0(s, len);
-}
-
-static bool get_int(const struct common_json *o, const char *key, int64_t *out)
-{
-	long long v;
-
-	if (!common_json_int_value(common_json_get(o, key), &v))
-		return false;
-	*out = v;
+	*out = NULL;
+	if (v == NULL)
+		return optional || fail(je, "field \"%s\" is missing", key);
+	s = common_json_str_value(v, &len);
+	if (s == NULL)
+		return fail(je, "field \"%s\" is not a string", key);
+	if (memchr(s, '\0', len) != NULL)
+		return fail(je, "field \"%s\" holds a NUL byte", key);
+	if (len > max)
+		return fail(je, "field \"%s\" is longer than %zu bytes", key, max);
+	if (nonempty && len == 0)
+		return fail(je, "field \"%s\" is empty", key);
+	*out = xmemdup0(s, len);
 	return true;
 }
 
-static bool get_enum(const struct common_json *o, const char *key, int max, int *out)
+static bool get_int(struct jerr *je, const struct common_json *o, const char *key, int64_t min,
+		    int64_t max, int64_t *out)
+{
+	const struct common_json *v = common_json_get(o, key);
+	long long x;
+
+	if (v == NULL)
+		return fail(je, "field \"%s\" is missing", key);
+	if (!common_json_int_value(v, &x))
+		return fail(je, "field \"%s\" is not an integer", key);
+	if (x < min || x > max)
+		return fail(je, "field \"%s\" is out of range (%lld not in %lld..%lld)", key, x,
+			    (long long)min, (long long)max);
+	*out = x;
+	return true;
+}
+
+static bool get_time(struct jerr *je, const struct common_json *o, const char *key, int64_t *out)
+{
+	return get_int(je, o, key, 0, TIME_MAX, out);
+}
+
+static bool get_u32(struct jerr *je, const struct common_json *o, const char *key, unsigned *out)
 {
 	int64_t v;
 
-	if (!get_int(o, key, &v) || v < 0 || v > max)
+	if (!get_int(je, o, key, 0, UINT32_MAX, &v))
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static bool get_enum(struct jerr *je, const struct common_json *o, const char *key, int max,
+		     int *out)
+{
+	int64_t v;
+
+	if (!get_int(je, o, key, 0, max, &v))
 		return false;
 	*out = (int)v;
 	return true;
 }
 
-static bool parse_findings(const struct common_json *a, struct daemon_alert_finding **fv,
-			   size_t *nf)
+/* An episode id: "" (PENDING records) or DAEMON_ALERT_ID_LEN lower-case hex digits. */
+static bool get_id(struct jerr *je, const struct common_json *o, char out[DAEMON_ALERT_ID_LEN + 1])
+{
+	char *id = NULL;
+	size_t len;
+
+	if (!get_str(je, o, "episode_id", DAEMON_ALERT_ID_LEN, false, false, &id))
+		return false;
+	len = strlen(id);
+	if ((len != 0 && len != DAEMON_ALERT_ID_LEN) || strspn(id, "0123456789abcdef") != len) {
+		free(id);
+		return fail(je, "field \"episode_id\" is not %d lower-case hex digits",
+			    DAEMON_ALERT_ID_LEN);
+	}
+	memcpy(out, id, len + 1);
+	free(id);
+	return true;
+}
+
+static bool parse_finding(struct jerr *je, const struct common_json *o,
+			  struct daemon_alert_finding *f)
+{
+	int sev;
+
+	if (!get_str(je, o, "code", NAME_MAX_LEN, true, false, &f->code) ||
+	    !get_str(je, o, "message", DAEMON_ALERT_MAX_TEXT, false, false, &f->message) ||
+	    !get_str(je, o, "fix", DAEMON_ALERT_MAX_TEXT, false, true, &f->fix) ||
+	    !get_enum(je, o, "sev", SEV_UNKNOWN, &sev))
+		return false;
+	f->sev = (enum dns_sev)sev;
+	return true;
+}
+
+/* True when v (not NULL) is a JSON array; common/json has no type query, its text says. */
+static bool is_array(const struct common_json *v)
+{
+	char *d;
+	bool yes;
+
+	if (common_json_array_len(v) > 0)
+		return true;
+	d = common_json_dump(v, false);
+	yes = d != NULL && d[0] == '[';
+	free(d);
+	return yes;
+}
+
+static bool parse_findings(struct jerr *je, const struct common_json *a,
+			   struct daemon_alert_finding **fv, size_t *nf)
 {
 	size_t n = common_json_array_len(a);
 	struct daemon_alert_finding *f;
 
 	*fv = NULL;
 	*nf = 0;
+	if (a != NULL && !is_array(a))
+		return fail(je, "field \"findings\" is not an array");
 	if (n == 0)
 		return true;
 	if (n > DAEMON_ALERT_MAX_FINDINGS)
-		return false;
+		return fail(je, "more than %d findings", DAEMON_ALERT_MAX_FINDINGS);
 	f = xcalloc(n, sizeof *f);
 	*fv = f;
 	for (size_t i = 0; i < n; i++) {
-		const struct common_json *o = common_json_array_at(a, i);
-		int sev;
-
 		*nf = i + 1;
-		f[i].code = get_str(o, "code");
-		f[i].message = get_str(o, "message");
-		f[i].fix = get_str(o, "fix");
-		if (f[i].code == NULL || f[i].message == NULL ||
-		    !get_enum(o, "sev", SEV_UNKNOWN, &sev))
+		if (!parse_finding(je, common_json_array_at(a, i), &f[i]))
 			return false;
-		f[i].sev = (enum dns_sev)sev;
 	}
 	return true;
 }
@@ -95,6 +210,22 @@ static char *dump_free(struct common_json *o)
 
 	common_json_free(o);
 	return s;
+}
+
+/* Parse text as a JSON object into *o. */
+static bool parse_text(struct jerr *je, const char *text, struct common_json **o)
+{
+	size_t len = strnlen(text, DAEMON_ALERT_JSON_MAX + 1);
+
+	*o = NULL;
+	if (len > DAEMON_ALERT_JSON_MAX)
+		return fail(je, "longer than %d bytes", DAEMON_ALERT_JSON_MAX);
+	if (common_json_parse(text, len, o) != ERR_OK)
+		return fail(je, "not JSON (or not valid UTF-8)");
+	/* Parsed: the first non-blank byte says which kind of value it is. */
+	if (text[strspn(text, " \t\r\n")] != '{')
+		return fail(je, "not a JSON object");
+	return true;
 }
 
 char *daemon_alert_json_record(const struct daemon_alert_record *r)
@@ -120,51 +251,43 @@ char *daemon_alert_json_record(const struct daemon_alert_record *r)
 	return dump_free(o);
 }
 
-static bool record_counters(const struct common_json *o, struct daemon_alert_record *r)
+static bool record_fields(struct jerr *je, const struct common_json *o,
+			  struct daemon_alert_record *r)
 {
-	int64_t fails, oks, failures;
 	int sev, phase, fired, owed;
 
-	if (!get_int(o, "fails", &fails) || !get_int(o, "oks", &oks) ||
-	    !get_int(o, "failures", &failures) || fails < 0 || oks < 0 || failures < 0 ||
-	    fails > UINT32_MAX || oks > UINT32_MAX || failures > UINT32_MAX)
+	if (!get_str(je, o, "domain", NAME_MAX_LEN, false, false, &r->domain) ||
+	    !get_str(je, o, "check", CHECK_MAX_LEN, true, false, &r->check) ||
+	    !get_id(je, o, r->episode_id) || !get_u32(je, o, "fails", &r->fails) ||
+	    !get_u32(je, o, "oks", &r->oks) || !get_u32(je, o, "failures", &r->failures) ||
+	    !get_enum(je, o, "severity", SEV_UNKNOWN, &sev) ||
+	    !get_enum(je, o, "phase", DAEMON_ALERT_CLOSED, &phase) ||
+	    !get_enum(je, o, "fired", DAEMON_ALERT_DLV_FAILED, &fired) ||
+	    !get_enum(je, o, "owed", DAEMON_ALERT_TEST_EV, &owed) ||
+	    !get_time(je, o, "started_at", &r->started_at) ||
+	    !get_time(je, o, "fired_at", &r->fired_at) ||
+	    !get_time(je, o, "ended_at", &r->ended_at) || !get_time(je, o, "due_at", &r->due_at) ||
+	    !get_time(je, o, "last_notified_at", &r->last_notified_at))
 		return false;
-	if (!get_enum(o, "severity", SEV_UNKNOWN, &sev) ||
-	    !get_enum(o, "phase", DAEMON_ALERT_CLOSED, &phase) ||
-	    !get_enum(o, "fired", DAEMON_ALERT_DLV_FAILED, &fired) ||
-	    !get_enum(o, "owed", DAEMON_ALERT_TEST_EV, &owed))
-		return false;
-	r->fails = (unsigned)fails;
-	r->oks = (unsigned)oks;
-	r->failures = (unsigned)failures;
 	r->severity = (enum dns_sev)sev;
 	r->phase = (enum daemon_alert_phase)phase;
 	r->fired = (enum daemon_alert_delivery)fired;
 	r->owed = (enum daemon_alert_kind)owed;
-	return get_int(o, "started_at", &r->started_at) && get_int(o, "fired_at", &r->fired_at) &&
-	       get_int(o, "ended_at", &r->ended_at) && get_int(o, "due_at", &r->due_at) &&
-	       get_int(o, "last_notified_at", &r->last_notified_at);
+	return parse_findings(je, common_json_get(o, "findings"), &r->findings, &r->nfindings);
 }
 
-enum mp_err daemon_alert_json_record_parse(const char *text, struct daemon_alert_record *out)
+enum mp_err daemon_alert_json_record_parse_why(const char *text, struct daemon_alert_record *out,
+					       char *why, size_t whysz)
 {
+	struct jerr je = {why, whysz, false};
 	struct common_json *o = NULL;
 	struct daemon_alert_record r;
-	char *id = NULL;
 	bool good;
 
 	memset(&r, 0, sizeof r);
-	if (common_json_parse(text, strlen(text), &o) != ERR_OK)
-		return ERR_PARSE;
-	r.domain = get_str(o, "domain");
-	r.check = get_str(o, "check");
-	id = get_str(o, "episode_id");
-	good = r.domain != NULL && r.check != NULL && id != NULL &&
-	       strlen(id) <= DAEMON_ALERT_ID_LEN && record_counters(o, &r) &&
-	       parse_findings(common_json_get(o, "findings"), &r.findings, &r.nfindings);
-	if (good)
-		memcpy(r.episode_id, id, strlen(id) + 1);
-	free(id);
+	if (whysz > 0)
+		why[0] = '\0';
+	good = parse_text(&je, text, &o) && record_fields(&je, o, &r);
 	common_json_free(o);
 	if (!good) {
 		daemon_alert_rec_clear(&r);
@@ -172,6 +295,11 @@ enum mp_err daemon_alert_json_record_parse(const char *text, struct daemon_alert
 	}
 	*out = r;
 	return ERR_OK;
+}
+
+enum mp_err daemon_alert_json_record_parse(const char *text, struct daemon_alert_record *out)
+{
+	return daemon_alert_json_record_parse_why(text, out, NULL, 0);
 }
 
 static struct common_json *event_json(const struct daemon_alert_event *e)
@@ -216,56 +344,63 @@ char *daemon_alert_json_group_one(const struct daemon_alert_group *g, size_t i)
 	return group_json(g, i, i + 1);
 }
 
-static bool parse_event(const struct common_json *o, struct daemon_alert_event *e)
+static bool parse_event(struct jerr *je, const struct common_json *o, struct daemon_alert_event *e)
 {
 	int kind, sev, now_sev;
-	int64_t failures;
-	char *id = get_str(o, "episode_id");
-	bool good;
 
-	e->domain = get_str(o, "domain");
-	e->check = get_str(o, "check");
-	good = id != NULL && strlen(id) <= DAEMON_ALERT_ID_LEN && e->domain != NULL &&
-	       e->check != NULL && get_enum(o, "kind", DAEMON_ALERT_TEST_EV, &kind) &&
-	       get_enum(o, "severity", SEV_UNKNOWN, &sev) &&
-	       get_enum(o, "now_sev", SEV_UNKNOWN, &now_sev) && get_int(o, "failures", &failures) &&
-	       failures >= 0 && failures <= UINT32_MAX &&
-	       get_int(o, "started_at", &e->started_at) && get_int(o, "fired_at", &e->fired_at) &&
-	       get_int(o, "ended_at", &e->ended_at) && get_int(o, "duration", &e->duration) &&
-	       parse_findings(common_json_get(o, "findings"), &e->findings, &e->nfindings);
-	if (good) {
-		memcpy(e->episode_id, id, strlen(id) + 1);
-		e->kind = (enum daemon_alert_kind)kind;
-		e->severity = (enum dns_sev)sev;
-		e->now_sev = (enum dns_sev)now_sev;
-		e->failures = (unsigned)failures;
-	}
-	free(id);
-	return good;
+	if (!get_id(je, o, e->episode_id) ||
+	    !get_str(je, o, "domain", NAME_MAX_LEN, false, false, &e->domain) ||
+	    !get_str(je, o, "check", CHECK_MAX_LEN, true, false, &e->check) ||
+	    !get_enum(je, o, "kind", DAEMON_ALERT_TEST_EV, &kind) ||
+	    !get_enum(je, o, "severity", SEV_UNKNOWN, &sev) ||
+	    !get_enum(je, o, "now_sev", SEV_UNKNOWN, &now_sev) ||
+	    !get_u32(je, o, "failures", &e->failures) ||
+	    !get_time(je, o, "started_at", &e->started_at) ||
+	    !get_time(je, o, "fired_at", &e->fired_at) ||
+	    !get_time(je, o, "ended_at", &e->ended_at) ||
+	    !get_int(je, o, "duration", 0, TIME_MAX, &e->duration))
+		return false;
+	e->kind = (enum daemon_alert_kind)kind;
+	e->severity = (enum dns_sev)sev;
+	e->now_sev = (enum dns_sev)now_sev;
+	return parse_findings(je, common_json_get(o, "findings"), &e->findings, &e->nfindings);
 }
 
-enum mp_err daemon_alert_json_group_parse(const char *text, struct daemon_alert_group *out)
+static bool group_fields(struct jerr *je, const struct common_json *o, struct daemon_alert_group *g)
 {
+	const struct common_json *a = common_json_get(o, "events");
+	size_t n = common_json_array_len(a);
+
+	if (!get_str(je, o, "domain", NAME_MAX_LEN, false, false, &g->domain) ||
+	    !get_time(je, o, "at", &g->at))
+		return false;
+	if (a == NULL)
+		return fail(je, "field \"events\" is missing");
+	if (n == 0)
+		return fail(je, "field \"events\" is %s", is_array(a) ? "empty" : "not an array");
+	if (n > GROUP_MAX_EVENTS)
+		return fail(je, "more than %d events", GROUP_MAX_EVENTS);
+	g->events = xcalloc(n, sizeof *g->events);
+	for (size_t i = 0; i < n; i++) {
+		g->nevents = i + 1;
+		if (!parse_event(je, common_json_array_at(a, i), &g->events[i]))
+			return false;
+	}
+	return true;
+}
+
+enum mp_err daemon_alert_json_group_parse_why(const char *text, struct daemon_alert_group *out,
+					      char *why, size_t whysz)
+{
+	struct jerr je = {why, whysz, false};
 	struct common_json *o = NULL;
 	struct daemon_alert_group g;
-	const struct common_json *a;
-	size_t n;
 	bool good;
 
 	memset(&g, 0, sizeof g);
-	if (common_json_parse(text, strlen(text), &o) != ERR_OK)
-		return ERR_PARSE;
-	a = common_json_get(o, "events");
-	n = common_json_array_len(a);
-	g.domain = get_str(o, "domain");
-	good = g.domain != NULL && n > 0 && n <= 10000 && get_int(o, "at", &g.at);
-	if (good) {
-		g.events = xcalloc(n, sizeof *g.events);
-		for (size_t i = 0; i < n && good; i++) {
-			g.nevents = i + 1;
-			good = parse_event(common_json_array_at(a, i), &g.events[i]);
-		}
-	}
+	if (whysz > 0)
+		why[0] = '\0';
+	good = parse_text(&je, text, &o) && group_fields(&je, o, &g);
 	common_json_free(o);
 	if (!good) {
 		daemon_alert_group_free(&g);
@@ -273,4 +408,9 @@ enum mp_err daemon_alert_json_group_parse(const char *text, struct daemon_alert_
 	}
 	*out = g;
 	return ERR_OK;
+}
+
+enum mp_err daemon_alert_json_group_parse(const char *text, struct daemon_alert_group *out)
+{
+	return daemon_alert_json_group_parse_why(text, out, NULL, 0);
 }

@@ -16,24 +16,44 @@
 #include "common/err.h"
 #include "daemon/alert.h"
 
+/* The longest text the parsers read (the store caps a record at 1 MiB as well). */
+#define DAEMON_ALERT_JSON_MAX (1024 * 1024)
+
 /* One record as compact JSON; caller frees. */
 char *daemon_alert_json_record(const struct daemon_alert_record *r);
 /*
- * Parse text (NUL-terminated) into *out (zeroed first; free its contents
- * with daemon_alert_rec_clear() from daemon/alert_rec.h).  ERR_PARSE when
- * the text is not a record.
+ * Parse text (NUL-terminated) into *out (free its contents with
+ * daemon_alert_rec_clear() from daemon/alert_rec.h); *out is set only on
+ * success.  ERR_PARSE when the text is not a record: not a JSON object of
+ * at most DAEMON_ALERT_JSON_MAX bytes, a field missing or of the wrong
+ * type, a number out of its range (enums, counters 0..2^32-1, times
+ * 0..year 9999), a string with a NUL byte or too long (domain and codes
+ * 255 bytes, check 64, texts DAEMON_ALERT_MAX_TEXT), an episode id that is
+ * not "" or 32 lower-case hex digits, more than DAEMON_ALERT_MAX_FINDINGS
+ * findings.  Whether the record makes sense as a whole is
+ * daemon_alert_import()'s question.
  */
 enum mp_err daemon_alert_json_record_parse(const char *text,
 					   struct daemon_alert_record *out) MP_WUR;
+/*
+ * The same, with the reason of an ERR_PARSE in why (whysz bytes, may be 0):
+ * the field and what is wrong with it, never bytes of the text.
+ */
+enum mp_err daemon_alert_json_record_parse_why(const char *text, struct daemon_alert_record *out,
+					       char *why, size_t whysz) MP_WUR;
 
 /* A group with its events as compact JSON; caller frees. */
 char *daemon_alert_json_group(const struct daemon_alert_group *g);
 /* A group holding only event i of g, as compact JSON (one webhook POST); caller frees. */
 char *daemon_alert_json_group_one(const struct daemon_alert_group *g, size_t i);
 /*
- * Parse text into *out (zeroed first; free with daemon_alert_group_free()).
- * ERR_PARSE when the text is not a group with at least one event.
+ * Parse text into *out (free with daemon_alert_group_free()); *out is set
+ * only on success.  ERR_PARSE when the text is not a group of 1..10000
+ * events (bounds as for records).
  */
 enum mp_err daemon_alert_json_group_parse(const char *text, struct daemon_alert_group *out) MP_WUR;
+/* The same, with the reason of an ERR_PARSE in why (as for records). */
+enum mp_err daemon_alert_json_group_parse_why(const char *text, struct daemon_alert_group *out,
+					      char *why, size_t whysz) MP_WUR;
 
 #endif

@@ -1,15 +1,17 @@
 /*
  * daemon/cmd_alert_test: `mailpulse alert-test NAME -c FILE` sends one test
  * message through the [alert NAME] channel of the config FILE, the same way
- * mailpulsed would (daemon/notify builds it, common/fetch or mail/smtp sends
- * it), and says whether it arrived: exit 0 when the channel accepted it, 1
- * when it did not (with the reason, never a URL or secret), 3 for bad usage.
+ * mailpulsed would (daemon/notify builds it; the target host is resolved
+ * through the config's [dns] resolvers by daemon/deliver's rules and the
+ * connection pinned to its addresses; common/fetch or mail/smtp sends it;
+ * daemon/deliver's verdict rules judge the answer), and says whether it
+ * arrived: exit 0 when the channel accepted it, 1 when it did not (with the
+ * reason, never a URL or secret), 3 for bad usage.
  *
- * What it does not: queue or retry (the daemon's outbox does), or resolve an
- * SMTP relay host name (smtp_host must be an IP literal, as in the daemon).
+ * What it does not: queue or retry (the daemon's outbox does).  It runs the
+ * resolver blocking (dns_resolver_run_sync): one lookup, no main loop.
  */
 #include <config.h> /* autoconf's (PACKAGE_VERSION) */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +21,15 @@
 #include "daemon/alert.h"
 #include "daemon/cmd.h"
 #include "daemon/config.h"
+#include "daemon/deliver.h"
 #include "daemon/notify.h"
 #include "daemon/notify_mail.h"
+#include "dns/book.h"
+#include "dns/resolver.h"
 #include "mail/smtp.h"
 
 struct http_outcome {
+	enum daemon_alert_type type;
 	bool done, ok;
 	char why[200];
 };
@@ -35,26 +41,81 @@ static void http_done(void *arg, const struct common_fetch_result *r)
 	o->done = true;
 	if (r->err != ERR_OK)
 		snprintf(o->why, sizeof o->why, "%s", r->error);
+	else if (r->status == 200 && o->type == DAEMON_ALERT_SLACK &&
+		 daemon_deliver_http_verdict(o->type, r) != DAEMON_DELIVER_SENT)
+		snprintf(o->why, sizeof o->why, "HTTP 200 without Slack's \"ok\"");
 	else
 		snprintf(o->why, sizeof o->why, "HTTP %ld", r->status);
-	o->ok = r->err == ERR_OK && r->status >= 200 && r->status < 300;
+	o->ok = daemon_deliver_http_verdict(o->type, r) == DAEMON_DELIVER_SENT;
+}
+
+struct resolve_ctx {
+	struct dns_book *book;
+	const char *host, *what;
+	struct daemon_deliver_addrs out;
+};
+
+static enum mp_err resolve_step(void *arg)
+{
+	struct resolve_ctx *c = arg;
+
+	return daemon_deliver_resolve(c->book, c->host, c->what, &c->out);
+}
+
+/*
+ * The addresses of channel a's host, as the daemon finds them: through the
+ * [dns] resolvers, blocking.  False with why filled when there are none.
+ */
+static bool resolve(const struct daemon_config *cfg, const struct daemon_config_alert *a,
+		    struct daemon_deliver_addrs *out, char *why, size_t whysz)
+{
+	char host[256];
+	struct resolve_ctx c = {0};
+	struct dns_resolver *res = NULL;
+	enum mp_err rc;
+
+	if (daemon_deliver_target(a, host, sizeof host, &c.what) != ERR_OK) {
+		snprintf(why, whysz, "the channel's URL has no usable host");
+		return false;
+	}
+	c.host = host;
+	c.book = dns_book_new(4);
+	rc = resolve_step(&c);
+	if (rc == ERR_AGAIN && dns_resolver_new(&cfg->dns.opts, &res) == ERR_OK)
+		rc = dns_resolver_run_sync(res, c.book, resolve_step, &c);
+	else if (rc == ERR_AGAIN)
+		snprintf(c.out.why, sizeof c.out.why, "cannot start the resolver");
+	dns_resolver_free(res);
+	dns_book_free(c.book);
+	if (rc != ERR_OK || c.out.verdict != DAEMON_DELIVER_SENT) {
+		snprintf(why, whysz, "%s",
+			 rc == ERR_OK || rc == ERR_AGAIN ? c.out.why : "the DNS event loop failed");
+		return false;
+	}
+	*out = c.out;
+	return true;
 }
 
 static bool send_http(const struct daemon_config_alert *a, const struct daemon_notify_msg *m,
-		      char *why, size_t whysz)
+		      const struct daemon_deliver_addrs *ad, char *why, size_t whysz)
 {
 	struct common_fetch_opts fo = {.ca_file = a->ca_file, .timeout_ms = a->timeout_ms};
 	struct common_fetch *f = common_fetch_new(&fo);
+	const char *ap[DAEMON_DELIVER_MAX_ADDRS];
 	struct common_fetch_req rq = {.method = "POST",
 				      .url = a->url.value,
+				      .addrs = ap,
+				      .n_addrs = ad->n,
 				      .label = "the channel",
 				      .body = m->body,
 				      .body_len = m->body_len,
 				      .n_headers = m->nheaders,
 				      .allow_http = a->allow_insecure};
 	char **hdr = xcalloc(m->nheaders + 1, sizeof *hdr);
-	struct http_outcome o = {0};
+	struct http_outcome o = {.type = a->type};
 
+	for (size_t i = 0; i < ad->n; i++)
+		ap[i] = ad->addr[i];
 	for (size_t i = 0; i < m->nheaders; i++)
 		hdr[i] = xasprintf("%s: %s", m->headers[i].name, m->headers[i].value);
 	rq.headers = (const char *const *)hdr;
@@ -72,20 +133,14 @@ static bool send_http(const struct daemon_config_alert *a, const struct daemon_n
 }
 
 static bool send_mail(const struct daemon_config_alert *a, const struct daemon_notify_msg *m,
-		      char *why, size_t whysz)
+		      const struct daemon_deliver_addrs *ad, char *why, size_t whysz)
 {
 	struct mail_smtp_opts o = {0};
 	struct mail_smtp_result r = {0};
-	unsigned char ip[16];
 	unsigned t = a->timeout_ms;
-	bool ok;
+	bool ok = false;
 
-	if (inet_pton(AF_INET, a->smtp_host, ip) != 1 &&
-	    inet_pton(AF_INET6, a->smtp_host, ip) != 1) {
-		snprintf(why, whysz, "smtp_host must be an IP address for now");
-		return false;
-	}
-	o.host = a->smtp_host;
+	o.host = a->smtp_host; /* the name the certificate must carry */
 	o.port = a->smtp_port;
 	o.tls = a->smtp_tls == DAEMON_SMTP_IMPLICIT ? MAIL_SMTP_IMPLICIT
 		: a->smtp_tls == DAEMON_SMTP_NONE   ? MAIL_SMTP_PLAINTEXT
@@ -95,17 +150,26 @@ static bool send_mail(const struct daemon_config_alert *a, const struct daemon_n
 	o.user = a->username;
 	o.password = a->password.value;
 	o.timeouts = (struct mail_smtp_timeouts){t, t, t, t, t, t, t, t};
-	ok = mail_smtp_send(&o, a->from, (const char *const *)a->to, a->n_to, m->body, m->body_len,
-			    &r) == ERR_OK;
+	/* Each address in turn while the trouble is reaching it (RFC 5321 5.1). */
+	for (size_t i = 0; i < ad->n; i++) {
+		o.addr = ad->addr[i];
+		mail_smtp_result_free(&r);
+		memset(&r, 0, sizeof r);
+		ok = mail_smtp_send(&o, a->from, (const char *const *)a->to, a->n_to, m->body,
+				    m->body_len, &r) == ERR_OK;
+		if (ok || r.cls != MAIL_SMTP_NETWORK || r.data_sent)
+			break;
+	}
 	snprintf(why, whysz, "%s", ok ? "accepted" : r.error);
 	mail_smtp_result_free(&r);
 	return ok;
 }
 
-static enum mp_err build(const struct daemon_config_alert *a, const struct daemon_alert_group *g,
-			 int64_t now, struct daemon_notify_msg *m)
+static enum mp_err build(const struct daemon_config_alert *a, const char *base,
+			 const struct daemon_alert_group *g, int64_t now, struct daemon_notify_msg *m)
 {
-	struct daemon_notify_opts no = {.version = PACKAGE_VERSION};
+	/* base: [web] public_url, linked from the message as in the daemon's alerts. */
+	struct daemon_notify_opts no = {.dashboard_url = base, .version = PACKAGE_VERSION};
 	struct daemon_notify_mail_opts mo = {
 	    .from = a->from, .to = (const char *const *)a->to, .nto = a->n_to};
 	unsigned char *key = NULL;
@@ -132,6 +196,7 @@ static int run(const char *name, const char *path)
 	const struct daemon_config_alert *a;
 	struct daemon_alert_group g;
 	struct daemon_notify_msg m = {0};
+	struct daemon_deliver_addrs ad = {0};
 	char err[1024];
 	int64_t now = time(NULL);
 	bool ok = false;
@@ -147,12 +212,14 @@ static int run(const char *name, const char *path)
 		return DAEMON_EXIT_USAGE;
 	}
 	daemon_alert_test_group(&g, a->name, now);
-	if (build(a, &g, now, &m) != ERR_OK)
+	if (build(a, cfg->web.public_url, &g, now, &m) != ERR_OK)
 		snprintf(err, sizeof err, "the test message could not be built");
+	else if (!resolve(cfg, a, &ad, err, sizeof err))
+		ok = false;
 	else if (a->type == DAEMON_ALERT_EMAIL)
-		ok = send_mail(a, &m, err, sizeof err);
+		ok = send_mail(a, &m, &ad, err, sizeof err);
 	else
-		ok = send_http(a, &m, err, sizeof err);
+		ok = send_http(a, &m, &ad, err, sizeof err);
 	printf("alert-test %s: %s (%s)\n", a->name, ok ? "ok" : "FAILED", err);
 	daemon_notify_msg_free(&m);
 	daemon_alert_group_free(&g);

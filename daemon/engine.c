@@ -9,6 +9,7 @@
 #include "common/xmalloc.h"
 #include "daemon/engine.h"
 #include "daemon/engine_store.h"
+#include "daemon/render.h"
 #include "daemon/schedule.h"
 #include "daemon/store_result.h"
 #include "dns/orgdomain.h"
@@ -39,9 +40,11 @@ struct daemon_engine {
 	struct engine_slot *slot;
 	size_t ndom;
 	struct daemon_alert **alert; /* one per cfg->alerts[i] */
+	struct daemon_alert *state;  /* the check state, independent of channels */
 	bool dirty;		     /* engine state changed outside a round */
 	bool degraded;
-	uint64_t seen[5]; /* resolver answers per outcome at the last round */
+	daemon_engine_driver_fn *driver; /* test seam: completes checks without DNS */
+	void *driver_arg;
 };
 
 static int64_t mono_ms(void)
@@ -65,32 +68,66 @@ static void on_done(void *arg, struct dns_posture *p)
 	}
 }
 
+/* A new engine for channel ch (NULL: the check state engine) with its saved state. */
+static enum mp_err make_alert(struct daemon_engine *e, const struct daemon_config_alert *ch,
+			      int64_t now, struct daemon_alert **out, char *err, size_t errsz)
+{
+	const struct daemon_config *c = e->cfg;
+	const char *name = ch ? ch->name : DAEMON_ENGINE_STATE_NAME;
+	struct daemon_alert_config ac;
+	enum mp_err rc;
+
+	daemon_alert_config_default(&ac);
+	ac.failures = c->daemon.failure_threshold;
+	ac.successes = c->daemon.success_threshold;
+	ac.group_wait = c->daemon.group_wait_s;
+	ac.reminder_interval = ch ? ch->reminder_s : 0;
+	ac.min_severity = ch ? ch->min_severity : SEV_WARN;
+	ac.silent = ch == NULL;
+	rc = daemon_alert_new(&ac, out, err, errsz);
+	if (rc == ERR_OK)
+		rc = daemon_engine_store_load(e->st, name, *out, now);
+	if (rc != ERR_OK && err[0] == '\0')
+		snprintf(err, errsz, "alert %s: cannot load its saved state: %s", name,
+			 daemon_store_errmsg(e->st));
+	return rc;
+}
+
+/*
+ * Engines without saved state adopt the open episodes of the others (see
+ * the header): the state engine the first channel's, then every channel the
+ * state engine's.  In steady state every engine has the same open records
+ * (or none), so this changes nothing.
+ */
+static void adopt_open(struct daemon_engine *e, int64_t now)
+{
+	const struct daemon_config *c = e->cfg;
+	size_t n;
+
+	if (c->n_alerts > 0 && (n = daemon_alert_adopt(e->state, e->alert[0], now)) > 0) {
+		log_info("engine", "state-adopted from=%s records=%zu", c->alerts[0].name, n);
+		e->dirty = true;
+	}
+	for (size_t i = 0; i < c->n_alerts; i++) {
+		if ((n = daemon_alert_adopt(e->alert[i], e->state, now)) > 0) {
+			log_info("engine", "state-adopted channel=%s records=%zu",
+				 c->alerts[i].name, n);
+			e->dirty = true;
+		}
+	}
+}
+
 static enum mp_err make_alerts(struct daemon_engine *e, int64_t now, char *err, size_t errsz)
 {
 	const struct daemon_config *c = e->cfg;
+	enum mp_err rc = make_alert(e, NULL, now, &e->state, err, errsz);
 
 	e->alert = xcalloc(c->n_alerts ? c->n_alerts : 1, sizeof *e->alert);
-	for (size_t i = 0; i < c->n_alerts; i++) {
-		struct daemon_alert_config ac;
-		enum mp_err rc;
-
-		daemon_alert_config_default(&ac);
-		ac.failures = c->daemon.failure_threshold;
-		ac.successes = c->daemon.success_threshold;
-		ac.group_wait = c->daemon.group_wait_s;
-		ac.reminder_interval = c->alerts[i].reminder_s;
-		ac.min_severity = c->alerts[i].min_severity;
-		rc = daemon_alert_new(&ac, &e->alert[i], err, errsz);
-		if (rc == ERR_OK)
-			rc = daemon_engine_store_load(e->st, c->alerts[i].name, e->alert[i], now);
-		if (rc != ERR_OK) {
-			if (err[0] == '\0')
-				snprintf(err, errsz, "alert %s: cannot load its saved state: %s",
-					 c->alerts[i].name, daemon_store_errmsg(e->st));
-			return rc;
-		}
-	}
-	return ERR_OK;
+	for (size_t i = 0; rc == ERR_OK && i < c->n_alerts; i++)
+		rc = make_alert(e, &c->alerts[i], now, &e->alert[i], err, errsz);
+	if (rc == ERR_OK)
+		adopt_open(e, now);
+	return rc;
 }
 
 static void make_schedule(struct daemon_engine *e, int64_t now)
@@ -151,6 +188,10 @@ enum mp_err daemon_engine_new(const struct daemon_config *cfg, struct daemon_sto
 		daemon_engine_free(e);
 		return rc;
 	}
+	/* The guard outlives a reload or restart: the engines' saved state holds it. */
+	e->degraded = daemon_alert_degraded(e->state);
+	for (size_t a = 0; a < cfg->n_alerts; a++)
+		e->degraded |= daemon_alert_degraded(e->alert[a]);
 	*out = e;
 	return ERR_OK;
 }
@@ -165,6 +206,7 @@ void daemon_engine_free(struct daemon_engine *e)
 	for (size_t i = 0; e->alert != NULL && i < e->cfg->n_alerts; i++)
 		daemon_alert_free(e->alert[i]);
 	free(e->alert);
+	daemon_alert_free(e->state);
 	common_fetch_free(e->fetch);
 	dns_resolver_free(e->res);
 	dns_orgdomain_free(e->psl);
@@ -210,7 +252,12 @@ void daemon_engine_start_due(struct daemon_engine *e, int64_t now)
 		s->done = false;
 		s->started_ms = mono_ms();
 		log_debug("engine", "check-start domain=%s", e->dom[idx[k]]->name);
-		dns_runner_add(e->runner, s->p, on_done, e);
+		if (e->driver != NULL) {
+			e->driver(e->driver_arg, s->p);
+			on_done(e, s->p);
+		} else {
+			dns_runner_add(e->runner, s->p, on_done, e);
+		}
 	}
 }
 
@@ -274,9 +321,11 @@ static void store_results(struct daemon_engine *e, size_t i, int64_t now)
 		r.duration_ms = s->duration_ms;
 		r.spf_lookups = spf ? dns_posture_spf_lookups(s->p) : -1;
 		r.spf_void_lookups = spf ? dns_posture_spf_void_lookups(s->p) : -1;
+		r.spf_tree_json = spf ? daemon_render_spf_tree_json(s->p) : NULL;
 		if (daemon_store_result_add(e->st, &r, &sub, NULL) != ERR_OK)
 			log_err("store", "result-failed domain=%s check=%s reason=%s", r.domain,
 				r.check, daemon_store_errmsg(e->st));
+		free((char *)r.spf_tree_json);
 		dns_findings_clear(&sub);
 	}
 }
@@ -295,10 +344,12 @@ static void finish_slot(struct daemon_engine *e, size_t i, int64_t now)
 	const struct dns_findings *f = dns_posture_findings(s->p);
 
 	store_results(e, i, now);
-	for (size_t a = 0; a < e->cfg->n_alerts; a++) {
+	/* The state engine first: its changes are the history and open the episodes. */
+	for (size_t a = 0; a <= e->cfg->n_alerts; a++) {
 		struct daemon_alert_changes c = {0};
 
-		daemon_alert_observe(e->alert[a], e->dom[i]->name, f, now, &c);
+		daemon_alert_observe(a == 0 ? e->state : e->alert[a - 1], e->dom[i]->name, f, now,
+				     &c);
 		keep_changes(e, &c, a == 0);
 	}
 	log_info("engine", "check-done domain=%s worst=%s duration_ms=%u", e->dom[i]->name,
@@ -310,19 +361,34 @@ static void finish_slot(struct daemon_engine *e, size_t i, int64_t now)
 	daemon_schedule_finished(e->sched, i, now);
 }
 
-/* Connectivity guard: only temporary failures since the last round mean we are cut off. */
+/* Answers in the book of slot i's completed check: temporary failures and the rest. */
+static void count_answers(struct daemon_engine *e, size_t i, uint64_t *temp, uint64_t *other)
+{
+	struct dns_book *book = dns_posture_book(e->slot[i].p);
+
+	for (size_t k = 0; k < dns_book_count(book); k++) {
+		const char *name;
+		uint16_t type;
+		const struct dns_answer *a = dns_book_at(book, k, &name, &type);
+
+		if (a == NULL)
+			continue;
+		if (a->outcome == DNS_TEMPFAIL)
+			(*temp)++;
+		else
+			(*other)++;
+	}
+}
+
+/* Connectivity guard: checks that got only temporary failures mean we are cut off. */
 static void update_degraded(struct daemon_engine *e, int64_t now)
 {
-	struct dns_resolver_stats st;
-	uint64_t temp, other = 0;
+	uint64_t temp = 0, other = 0;
 	bool down;
 
-	dns_resolver_stats(e->res, &st);
-	temp = st.answers[DNS_TEMPFAIL] - e->seen[DNS_TEMPFAIL];
-	for (int k = 0; k < 5; k++)
-		if (k != DNS_TEMPFAIL)
-			other += st.answers[k] - e->seen[k];
-	memcpy(e->seen, st.answers, sizeof e->seen);
+	for (size_t i = 0; i < e->ndom; i++)
+		if (e->slot[i].done)
+			count_answers(e, i, &temp, &other);
 	if (temp == 0 && other == 0)
 		return;
 	down = other == 0;
@@ -331,10 +397,10 @@ static void update_degraded(struct daemon_engine *e, int64_t now)
 			 down ? "degraded" : "restored", (unsigned long long)temp,
 			 (unsigned long long)other);
 	e->degraded = down;
-	for (size_t a = 0; a < e->cfg->n_alerts; a++) {
+	for (size_t a = 0; a <= e->cfg->n_alerts; a++) {
 		struct daemon_alert_changes c = {0};
 
-		daemon_alert_set_degraded(e->alert[a], down,
+		daemon_alert_set_degraded(a == 0 ? e->state : e->alert[a - 1], down,
 					  "the resolver answers only with timeouts or failures",
 					  now, &c);
 		keep_changes(e, &c, a == 0);
@@ -343,6 +409,10 @@ static void update_degraded(struct daemon_engine *e, int64_t now)
 
 static void tick_alerts(struct daemon_engine *e, int64_t now)
 {
+	/* The state engine owes no message: only its state is saved. */
+	if (daemon_engine_store_save(e->st, DAEMON_ENGINE_STATE_NAME, e->state) != ERR_OK)
+		log_err("store", "state-save-failed channel=%s reason=%s", DAEMON_ENGINE_STATE_NAME,
+			daemon_store_errmsg(e->st));
 	for (size_t a = 0; a < e->cfg->n_alerts; a++) {
 		const struct daemon_config_alert *ch = &e->cfg->alerts[a];
 		struct daemon_alert_batch b = {0};
@@ -429,6 +499,23 @@ void daemon_engine_delivery(struct daemon_engine *e, const char *channel, const 
 		e->dirty = true;
 }
 
+enum daemon_alert_phase daemon_engine_check_phase(const struct daemon_engine *e, const char *domain,
+						  const char *check)
+{
+	return daemon_alert_check_phase(e->state, domain, check);
+}
+
+const struct daemon_alert *daemon_engine_state(const struct daemon_engine *e)
+{
+	return e->state;
+}
+
+void daemon_engine_set_driver(struct daemon_engine *e, daemon_engine_driver_fn *fn, void *arg)
+{
+	e->driver = fn;
+	e->driver_arg = arg;
+}
+
 const struct daemon_alert *daemon_engine_alert(const struct daemon_engine *e, const char *channel)
 {
 	long a = channel_index(e, channel);
@@ -447,4 +534,9 @@ bool daemon_engine_first_round_done(const struct daemon_engine *e)
 bool daemon_engine_degraded(const struct daemon_engine *e)
 {
 	return e->degraded;
+}
+
+struct dns_resolver *daemon_engine_resolver(struct daemon_engine *e)
+{
+	return e->res;
 }

@@ -2,17 +2,32 @@
  * daemon/engine: mailpulsed's check rounds.  It owns what one configuration
  * needs to check domains and decide alerts: the resolver (dns/resolver), the
  * MTA-STS fetcher, the posture runner (dns/runner), the Public Suffix List,
- * the schedule (daemon/schedule) and one alert engine (daemon/alert) per
- * [alert NAME] channel.  Each round it stores the completed checks in ONE
- * durable store batch together with what the alert engines decided: state
- * transitions, episodes, the outbox rows of due groups and the engines'
- * exported state (daemon/store.h durability notes), so a crash loses either
- * the whole round or nothing.
+ * the schedule (daemon/schedule), one alert engine (daemon/alert) per
+ * [alert NAME] channel and one more, silent, engine for the state of each
+ * check.  Each round it stores the completed checks in ONE durable store
+ * batch together with what the alert engines decided: state transitions,
+ * episodes, the outbox rows of due groups and the engines' exported state
+ * (daemon/store.h durability notes), so a crash loses either the whole round
+ * or nothing.
  *
- * Connectivity guard (issue 3): a round in which the resolver got only
- * temporary failures (timeouts, SERVFAIL, unreachable servers) and no other
- * answer marks monitoring degraded on every channel; any other answer clears
- * it.
+ * Check state (issue 3: OK, PENDING, FIRING, RESOLVING per (domain, check)):
+ * one state machine independent of the channels, so the page, the API and
+ * /metrics show the same state with no channel, one, or several with
+ * different minimum severities.  It is a daemon/alert engine with the
+ * [daemon] thresholds, minimum severity warn and no messages (silent); it
+ * writes the state history (transitions) and opens and closes episodes;
+ * its state is saved in the store like a channel's, under the reserved name
+ * DAEMON_ENGINE_STATE_NAME (not a valid [alert] name).  The channels'
+ * engines see the same results and so agree on episode ids; a channel
+ * without saved state (new in a reload) adopts the open episodes of the
+ * state engine and announces those that fire, and a state engine without
+ * saved state (a database of an older version) adopts the first channel's.
+ *
+ * Connectivity guard (issue 3): a round whose completed checks got only
+ * temporary DNS failures (timeouts, SERVFAIL, unreachable servers) and no
+ * other answer marks monitoring degraded on every engine; any other answer
+ * clears it.  The answers are counted in the checks' own books, so lookups
+ * made for other purposes (alert delivery) do not mask an outage.
  *
  * What it does not: send anything (daemon/deliver), serve HTTP, or read the
  * clock (callers pass now).  One thread: the daemon's main loop.
@@ -27,8 +42,13 @@
 #include "daemon/alert.h"
 #include "daemon/config.h"
 #include "daemon/store.h"
+#include "dns/posture.h"
 
 struct daemon_engine;
+
+/* The name under which the check state engine's records are saved (daemon/store_alert). */
+#define DAEMON_ENGINE_STATE_NAME "@state"
+struct dns_resolver;
 
 /*
  * A new engine for cfg (borrowed: must outlive the engine) over the open
@@ -70,11 +90,37 @@ enum mp_err daemon_engine_check_now(struct daemon_engine *e, const char *domain,
 void daemon_engine_delivery(struct daemon_engine *e, const char *channel, const char *episode_id,
 			    enum daemon_alert_kind kind, bool delivered, int64_t now);
 
+/*
+ * The state of (domain, check) from the channel-independent state machine:
+ * DAEMON_ALERT_OK, _PENDING, _FIRING or _RESOLVING (the most advanced of the
+ * warn and critical tracks).
+ */
+enum daemon_alert_phase daemon_engine_check_phase(const struct daemon_engine *e, const char *domain,
+						  const char *check);
+/* The check state engine itself (borrowed; for tests and diagnostics). */
+const struct daemon_alert *daemon_engine_state(const struct daemon_engine *e);
+
 /* The alert engine of channel (borrowed), or NULL. */
 const struct daemon_alert *daemon_engine_alert(const struct daemon_engine *e, const char *channel);
 /* True once every enabled domain has completed at least one check. */
 bool daemon_engine_first_round_done(const struct daemon_engine *e);
 /* True while monitoring is degraded (our resolver gives only temporary failures). */
 bool daemon_engine_degraded(const struct daemon_engine *e);
+/*
+ * The engine's resolver (borrowed, valid until daemon_engine_free()), for
+ * daemon/deliver to resolve alert hosts through the configured [dns]
+ * servers.  One thread: the main loop's.
+ */
+struct dns_resolver *daemon_engine_resolver(struct daemon_engine *e);
+
+/*
+ * Test seam (tests/daemon/test_engine): a driver that completes checks in
+ * place of the resolver.  While one is set, daemon_engine_start_due() hands
+ * each new posture to fn, which must step it to completion (e.g. over
+ * tests/lib/fakezone), and the check counts as done at once.  NULL: the
+ * resolver again.  The daemon never sets one.
+ */
+typedef void daemon_engine_driver_fn(void *arg, struct dns_posture *p);
+void daemon_engine_set_driver(struct daemon_engine *e, daemon_engine_driver_fn *fn, void *arg);
 
 #endif

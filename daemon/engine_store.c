@@ -32,6 +32,17 @@ static enum mp_err change_episode(struct daemon_store *st, const struct daemon_a
 							.summary = ""};
 
 		rc = daemon_store_alert_episode_open(st, &ep, NULL);
+		/*
+		 * Another episode of the key is open: an engine that started later
+		 * than the others (daemon/engine makes new ones adopt the open
+		 * episodes, so this is rare).  The row stays the first one's.
+		 */
+		if (rc == ERR_INVAL) {
+			log_warn("alert",
+				 "episode-not-opened id=%s domain=%s check=%s reason=\"%s\"",
+				 c->episode_id, c->domain, c->check, daemon_store_errmsg(st));
+			rc = ERR_OK;
+		}
 	} else if (c->to == DAEMON_ALERT_OK || c->to == DAEMON_ALERT_CLOSED) {
 		rc = daemon_store_alert_episode_close(st, c->episode_id, c->at);
 		if (rc == ERR_NOTFOUND || rc == ERR_INVAL)
@@ -232,10 +243,15 @@ enum mp_err daemon_engine_store_load(struct daemon_store *st, const char *channe
 		return rc;
 	v = xcalloc(l.n ? l.n : 1, sizeof *v);
 	for (size_t i = 0; i < l.n; i++) {
-		if (daemon_alert_json_record_parse(l.v[i].record, &v[n]) == ERR_OK)
+		char why[160];
+
+		if (daemon_alert_json_record_parse_why(l.v[i].record, &v[n], why, sizeof why) ==
+		    ERR_OK)
 			n++;
 		else
-			log_warn("alert", "state-dropped channel=%s reason=unreadable", channel);
+			log_warn("alert",
+				 "state-dropped channel=%s domain=%s check=%s reason=\"%s\"",
+				 channel, l.v[i].domain, l.v[i].check, why);
 	}
 	rc = daemon_alert_import(a, v, n);
 	if (rc != ERR_OK)

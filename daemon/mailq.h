@@ -6,8 +6,10 @@
  * main loop polls it with everything else.  The worker blocks every signal
  * and runs one mail/smtp session at a time.
  *
- * What it does not: compose, resolve names (the job carries an IP literal),
- * retry or touch the store: the main loop does all of that.
+ * What it does not: compose, resolve names (daemon/deliver resolves the
+ * relay's name through the daemon's resolver on the main loop; the job
+ * carries the IP literal to connect to and the name for the certificate
+ * check), retry or touch the store: the main loop does all of that.
  */
 #ifndef MAILPULSE_DAEMON_MAILQ_H
 #define MAILPULSE_DAEMON_MAILQ_H
@@ -44,6 +46,7 @@ struct daemon_mailq_done {
 	enum mail_smtp_class cls;
 	char error[320]; /* words, no secret; "" on success */
 	bool data_sent;
+	bool attempted; /* a session was started for it (false: cancelled before) */
 };
 
 struct daemon_mailq;
@@ -51,9 +54,18 @@ struct daemon_mailq;
 /* Start the worker (signals blocked in it).  ERR_IO when the thread or pipe cannot be made. */
 enum mp_err daemon_mailq_new(struct daemon_mailq **out) MP_WUR;
 /*
- * Stop: the worker finishes the session in progress, jobs not started are
- * dropped (their outbox rows come due again when their lease ends).  NULL
- * is a no-op.
+ * Stop the worker now and wait for it (a fraction of a second): the session
+ * in progress fails with class MAIL_SMTP_NETWORK and an error starting with
+ * "cancelled" (data_sent says whether the final dot had gone out), each job
+ * not started yet becomes a result of class MAIL_SMTP_NETWORK with
+ * attempted false, and jobs pushed afterwards become such results at once.
+ * Pop the results afterwards as usual.  Calling it twice, or with NULL, is
+ * harmless.
+ */
+void daemon_mailq_cancel(struct daemon_mailq *q);
+/*
+ * Cancel (as above) if not done yet, drop every result not popped (their
+ * outbox rows come due again when their lease ends), free.  NULL is a no-op.
  */
 void daemon_mailq_free(struct daemon_mailq *q);
 /* Queue job (taken over; *job is zeroed). */

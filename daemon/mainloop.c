@@ -154,6 +154,58 @@ static void webq_free(struct webq *q)
 	pthread_mutex_destroy(&q->mu);
 }
 
+/* The HTTP server's settings from cfg's [web] section. */
+static void web_opts(const struct daemon_config *cfg, struct webq *wq, struct web_http_opts *o)
+{
+	web_http_opts_init(o);
+	o->address = cfg->web.listen_addr;
+	o->port = cfg->web.listen_port;
+	o->token = cfg->web.token.value;
+	o->cb =
+	    (struct web_http_callbacks){.reload = cb_reload, .check_now = cb_check_now, .arg = wq};
+	o->connection_limit = cfg->web.max_connections;
+	o->per_ip_limit = cfg->web.max_connections_per_ip;
+	o->timeout_seconds = cfg->web.connection_timeout_s;
+}
+
+static bool same_str(const char *x, const char *y)
+{
+	return (x == NULL || y == NULL) ? x == y : strcmp(x, y) == 0;
+}
+
+/*
+ * True when the listener must restart for b's [web] section: address,
+ * port, token or limits differ.  public_url (read when a message is built)
+ * and refresh (part of each snapshot) take effect without one.
+ */
+static bool web_changed(const struct daemon_config *a, const struct daemon_config *b)
+{
+	return !same_str(a->web.listen_addr, b->web.listen_addr) ||
+	       a->web.listen_port != b->web.listen_port ||
+	       !same_str(a->web.token.value, b->web.token.value) ||
+	       a->web.max_connections != b->web.max_connections ||
+	       a->web.max_connections_per_ip != b->web.max_connections_per_ip ||
+	       a->web.connection_timeout_s != b->web.connection_timeout_s;
+}
+
+/*
+ * A listener for cfg's [web] settings, started while the old one still
+ * serves (sharing its socket when address and port are unchanged).  NULL
+ * when nothing changed; ERR_IO when it cannot start (the reason is logged).
+ */
+static enum mp_err web_restart(struct loop *l, const struct daemon_config *cfg,
+			       struct web_http **out)
+{
+	struct web_http_opts o;
+
+	*out = NULL;
+	if (!web_changed(l->cfg, cfg))
+		return ERR_OK;
+	web_opts(cfg, &l->wq, &o);
+	o.takeover = l->web;
+	return web_http_start(&o, out) == ERR_OK ? ERR_OK : ERR_IO;
+}
+
 static void refuse(struct loop *l, const char *why)
 {
 	log_err("daemon", "reload-refused reason=\"%s\" (the old config keeps running)", why);
@@ -164,6 +216,7 @@ static void reload(struct loop *l, int64_t now)
 {
 	struct daemon_config *cfg = NULL;
 	struct daemon_engine *eng = NULL;
+	struct web_http *web = NULL;
 	char err[1024];
 
 	daemon_sdnotify_reloading();
@@ -182,6 +235,18 @@ static void reload(struct loop *l, int64_t now)
 		daemon_sdnotify_ready("reload refused");
 		return;
 	}
+	/* The new listener is bound before anything is replaced: if it cannot be, nothing is. */
+	if (web_restart(l, cfg, &web) != ERR_OK) {
+		snprintf(err, sizeof err,
+			 "[web] listen = %s:%u cannot be served (address in use, "
+			 "not allowed, or not local)",
+			 cfg->web.listen_addr, cfg->web.listen_port);
+		refuse(l, err);
+		daemon_engine_free(eng);
+		daemon_config_free(cfg);
+		daemon_sdnotify_ready("reload refused");
+		return;
+	}
 	daemon_deliver_free(l->dlv);
 	daemon_engine_free(l->eng);
 	daemon_config_free(l->cfg);
@@ -192,7 +257,15 @@ static void reload(struct loop *l, int64_t now)
 	common_log_set_level(cfg->daemon.log_level);
 	l->info.last_reload_ok = true;
 	l->info.last_reload_success_at = now;
-	log_info("daemon", "reloaded domains=%zu alerts=%zu", cfg->n_domains, cfg->n_alerts);
+	if (web != NULL) {
+		/* The new listener shows the current state before the old one goes. */
+		l->info.now = now;
+		web_http_publish(web, daemon_snapbuild(l->cfg, l->st, l->eng, &l->info));
+		web_http_stop(l->web);
+		l->web = web;
+	}
+	log_info("daemon", "reloaded domains=%zu alerts=%zu web=%s", cfg->n_domains, cfg->n_alerts,
+		 web != NULL ? "restarted" : "unchanged");
 	daemon_sdnotify_ready("reloaded");
 }
 
@@ -326,15 +399,7 @@ static enum mp_err start_web(struct loop *l)
 {
 	struct web_http_opts o;
 
-	web_http_opts_init(&o);
-	o.address = l->cfg->web.listen_addr;
-	o.port = l->cfg->web.listen_port;
-	o.token = l->cfg->web.token.value;
-	o.cb = (struct web_http_callbacks){
-	    .reload = cb_reload, .check_now = cb_check_now, .arg = &l->wq};
-	o.connection_limit = l->cfg->web.max_connections;
-	o.per_ip_limit = l->cfg->web.max_connections_per_ip;
-	o.timeout_seconds = l->cfg->web.connection_timeout_s;
+	web_opts(l->cfg, &l->wq, &o);
 	if (web_http_start(&o, &l->web) != ERR_OK) {
 		log_err("web", "start-failed address=%s port=%u", o.address, o.port);
 		return ERR_IO;
@@ -369,6 +434,15 @@ static enum mp_err start(struct loop *l, int sigfds[2])
 static void stop(struct loop *l, int sigfds[2])
 {
 	web_http_stop(l->web);
+	/*
+	 * An SMTP session in progress is broken off rather than waited for (a
+	 * silent relay would hold SIGTERM for a whole timeout); its row and
+	 * those of jobs never started go back to pending, retried at the next
+	 * start, never marked sent.
+	 */
+	daemon_mailq_cancel(l->mq);
+	if (l->mq != NULL && l->dlv != NULL)
+		handle_mail(l, time(NULL));
 	daemon_deliver_free(l->dlv);
 	daemon_engine_free(l->eng); /* abandons checks in flight: nothing half-stored */
 	daemon_mailq_free(l->mq);

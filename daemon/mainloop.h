@@ -11,9 +11,17 @@
  * SIGHUP (or POST /-/reload) reloads the config: a config that does not load
  * is logged and the old one keeps running (last_reload_ok false, shown in
  * /metrics); one that loads replaces the engine and the sender (the alert
- * state passes through the store) and checks every domain at once.
- * SIGTERM/SIGINT: STOPPING, the web server stops, checks in flight are
- * abandoned, the store is closed, and run returns 0.
+ * state passes through the store) and checks every domain at once.  A
+ * changed [web] listen address, port, token or limit restarts the HTTP
+ * listener: the new one is started first (sharing the old socket when the
+ * address and port stay), gets the current snapshot, and only then is the
+ * old one stopped; if it cannot start (address in use, not allowed) the
+ * whole reload is refused and the old config, listener included, keeps
+ * running.  public_url and refresh need no restart.
+ * SIGTERM/SIGINT: STOPPING, the web server stops, an SMTP session in
+ * progress is broken off (its outbox row stays pending and is retried at the
+ * next start, never marked sent), checks in flight are abandoned, the store
+ * is closed, and run returns 0.
  *
  * What it does not: parse arguments or load the first config (mailpulsed.c).
  */

@@ -178,19 +178,53 @@ const char *daemon_notify_time_text(int64_t t, char *buf, size_t bufsz)
 	return buf;
 }
 
+/* RFC 3986 2.2-2.3: reserved and unreserved characters, which a URI holds as they are. */
+static bool uri_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("-._~:/?#[]@!$&'()*+,;=", c) != NULL);
+}
+
+static bool hex_digit(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * The base URL as it goes into a link: up to its query or fragment, without
+ * trailing slashes, every byte that is not a URI character (RFC 3986 2) and
+ * every '%' that does not start a percent-encoding percent-encoded.  So a
+ * link never holds a space, quote, '<', '>', '|' or backslash, whatever the
+ * configured string, and is safe in JSON, an HTML attribute (after HTML
+ * escaping) and Slack text.
+ */
+static void link_base(struct buf *b, const char *base)
+{
+	size_t n = strcspn(base, "?#");
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)base[i];
+		bool pct =
+		    c == '%' && i + 2 < n && hex_digit(base[i + 1]) && hex_digit(base[i + 2]);
+		enum mp_err e = uri_char(c) || pct ? common_buf_putc(b, (char)c)
+						   : common_buf_printf(b, "%%%02X", c);
+
+		if (e != ERR_OK)
+			fatal("notify: link");
+	}
+}
+
 char *daemon_notify_link(const struct daemon_notify_opts *o, const char *domain)
 {
-	size_t n;
 	struct buf b;
 
 	if (o == NULL || o->dashboard_url == NULL || o->dashboard_url[0] == '\0')
 		return NULL;
-	n = strlen(o->dashboard_url);
-	while (n > 0 && o->dashboard_url[n - 1] == '/')
-		n--;
-	common_buf_init(&b, n + 16 + 3 * strlen(domain));
-	if (common_buf_append(&b, o->dashboard_url, n) != ERR_OK)
-		fatal("notify: link");
+	common_buf_init(&b, 3 * strlen(o->dashboard_url) + 16 + 3 * strlen(domain));
+	link_base(&b, o->dashboard_url);
+	/* The status page's per-domain page (web/html.c: /domain/NAME). */
 	if (domain[0] != '\0' && common_buf_puts(&b, "/domain/") != ERR_OK)
 		fatal("notify: link");
 	for (const unsigned char *p = (const unsigned char *)domain; *p != '\0'; p++) {
@@ -204,7 +238,7 @@ char *daemon_notify_link(const struct daemon_notify_opts *o, const char *domain)
 			fatal("notify: link");
 	}
 	/* Slack refuses a button url over 3000 characters: no link beats no message. */
-	if (b.len > DAEMON_NOTIFY_MAX_LINK) {
+	if (b.len > DAEMON_NOTIFY_MAX_LINK || b.len == 0) {
 		common_buf_free(&b);
 		return NULL;
 	}
@@ -566,21 +600,25 @@ static struct common_json *webhook_findings(const struct daemon_alert_event *ev)
 }
 
 /*
- * Body, version "1" (one event per POST):
+ * Body, version "1" (one event per POST; documented in mailpulse.conf(5),
+ * "Webhook payload"; fields are only ever added within a version):
  * {"version","event","episode_id","domain","check","severity","status",
  *  "current_severity","started_at","fired_at","ended_at","duration_seconds",
  *  "failures","summary","findings":[{code,severity,message,fix}],
- *  "dashboard_url","sent_at"}
+ *  "url","dashboard_url","sent_at"}
  * domain is null for the monitoring itself and for tests; times are RFC 3339
  * UTC or null; current_severity is what the check shows now ("ok", "warn",
- * "critical"; after a critical resolve it may still be "warn").
+ * "critical"; after a critical resolve it may still be "warn"); url is the
+ * domain's page on the status page (the overview for the monitoring itself
+ * and tests) and dashboard_url the overview, both null without a public URL.
  */
 static char *webhook_body(const struct daemon_alert_event *ev, const struct daemon_notify_opts *o,
 			  int64_t now)
 {
 	struct common_json *j = common_json_object();
 	bool test = ev->kind == DAEMON_ALERT_TEST_EV, res = ev->kind == DAEMON_ALERT_RESOLVED_EV;
-	char *title = daemon_notify_title(ev), *link = daemon_notify_link(o, ev->domain), *body;
+	char *title = daemon_notify_title(ev), *link = daemon_notify_link(o, ev->domain);
+	char *home = daemon_notify_link(o, ""), *body;
 
 	common_json_set_str(j, "version", "1");
 	common_json_set_str(j, "event", webhook_event(ev->kind));
@@ -600,12 +638,14 @@ static char *webhook_body(const struct daemon_alert_event *ev, const struct daem
 	common_json_set_int(j, "failures", ev->failures);
 	common_json_set_str(j, "summary", title);
 	common_json_set(j, "findings", webhook_findings(ev));
-	common_json_set(j, "dashboard_url", common_json_string(link, (size_t)-1));
+	common_json_set(j, "url", common_json_string(link, (size_t)-1));
+	common_json_set(j, "dashboard_url", common_json_string(home, (size_t)-1));
 	set_time(j, "sent_at", now);
 	body = common_json_dump(j, false);
 	common_json_free(j);
 	free(title);
 	free(link);
+	free(home);
 	return body;
 }
 

@@ -48,7 +48,7 @@
 #define DAEMON_NOTIFY_KEY_MAX 1024
 
 struct daemon_notify_opts {
-	const char *dashboard_url; /* public base URL of the status page; NULL or "": no links */
+	const char *dashboard_url; /* [web] public_url; NULL or "": no links */
 	const char *version;	   /* shown in footers ("0.1.0"); may be NULL */
 };
 
@@ -73,8 +73,9 @@ void daemon_notify_msg_free(struct daemon_notify_msg *m);
  * (red: a critical firing, amber: a warn firing, green: all resolved, blue:
  * test) holding the blocks: a header, one section per event (check, status,
  * summary, the findings' message and fix, since when, failures, episode id),
- * a context line and, when a dashboard is configured, a button to the
- * domain's page.  ERR_INVAL when g has no event.
+ * a context line and, when a dashboard is configured, an "Open dashboard"
+ * button (actions block) to the domain's page (daemon_notify_link()).
+ * ERR_INVAL when g has no event.
  */
 enum mp_err daemon_notify_slack(const struct daemon_alert_group *g,
 				const struct daemon_notify_opts *o,
@@ -91,7 +92,9 @@ enum mp_err daemon_notify_webhook_secret(const char *secret, unsigned char **key
 
 /*
  * The generic webhook POST for ONE event ev: a versioned JSON body
- * (version "1"; fields in notify.c) and the headers Content-Type,
+ * (version "1"; fields in notify.c and mailpulse.conf(5), among them "url",
+ * the domain's status page, and "dashboard_url", the overview, both null
+ * without o->dashboard_url) and the headers Content-Type,
  * webhook-id (msg_id: the outbox message id, stable across retries),
  * webhook-timestamp (now) and, when key is not NULL, webhook-signature
  * "v1,<base64 HMAC-SHA-256(key, msg_id.now.body)>".  msg_id: 1 to
@@ -138,9 +141,15 @@ const char *daemon_notify_time_rfc3339(int64_t t, char *buf, size_t bufsz);
 const char *daemon_notify_time_text(int64_t t, char *buf, size_t bufsz);
 
 /*
- * The dashboard link for domain ("<base>/domain/<name>", the name
- * percent-encoded; the base alone for the monitoring itself), or NULL when
- * no dashboard is configured or the link would be longer than
+ * The status page link for domain: "<base>/domain/<name>" (web/html.c's
+ * per-domain page; the name percent-encoded), the base alone for the
+ * monitoring itself (domain ""), where base is o->dashboard_url ([web]
+ * public_url) cut before any query or fragment, without trailing slashes,
+ * and with every byte outside RFC 3986's URI characters (and every '%' not
+ * starting a %XX) percent-encoded: the link never holds a space, a quote,
+ * '<', '>', '|' or a backslash, so JSON escaping, HTML escaping or nothing
+ * (Slack button, plain text) makes it safe in each channel.  NULL when no
+ * base is configured or the link would be longer than
  * DAEMON_NOTIFY_MAX_LINK.  Caller frees.
  */
 char *daemon_notify_link(const struct daemon_notify_opts *o, const char *domain);

@@ -451,8 +451,8 @@ static char *text_body(const struct daemon_alert_group *g, const struct daemon_n
 		text_event(&b, &g->events[i]);
 	if (g->nevents > shown)
 		putf(&b, "... and %zu more; see the dashboard.\n\n", g->nevents - shown);
-	if (link != NULL)
-		putf(&b, "Dashboard: %s\n\n", link);
+	if (link != NULL) /* RFC 3986 C: on a line of its own, so no text runs into it */
+		putf(&b, "Dashboard:\n%s\n\n", link);
 	putf(&b, "-- \n%s%s%s\n", footer, o && o->version ? " Version " : "",
 	     o && o->version ? o->version : "");
 	c = clean(common_buf_str(&b), false);
@@ -521,9 +521,18 @@ static char *html_body(const struct daemon_alert_group *g, const struct daemon_n
 	if (g->nevents > shown)
 		putf(&b, "<p>&hellip; and %zu more; see the dashboard.</p>\n", g->nevents - shown);
 	if (link != NULL) {
+		/* The link has no quote or space (daemon_notify_link); & still needs &amp;. */
 		put(&b, "<p><a href=\"");
 		html_esc(&b, link);
-		put(&b, "\">Open the dashboard</a></p>\n");
+		put(&b, "\">");
+		if (g->domain[0] != '\0') {
+			put(&b, "Open ");
+			html_esc(&b, g->domain);
+			put(&b, " on the status page");
+		} else {
+			put(&b, "Open the status page");
+		}
+		put(&b, "</a></p>\n");
 	}
 	put(&b, "<hr>\n<p style=\"color:#666;font-size:small\">");
 	html_esc(&b, footer);

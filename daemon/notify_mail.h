@@ -47,8 +47,10 @@ bool daemon_notify_mail_addr_ok(const char *addr);
  * <mailpulse.MSGID.EPISODE@FROM-DOMAIN>, stable across retries; now is the
  * Date.  Subject: "[mailpulse] CRITICAL example.com: DKIM key missing",
  * "(+N more)" when the group holds more events, "(lasted 2h 5m)" for a
- * resolve.  ERR_INVAL: no event, a bad address, a bad msg_id, no recipient
- * or too many.
+ * resolve.  With o->dashboard_url ([web] public_url) both parts link the
+ * domain's status page (daemon_notify_link(): the text part on a line of its
+ * own, the HTML part as an <a href>).  ERR_INVAL: no event, a bad address, a
+ * bad msg_id, no recipient or too many.
  */
 enum mp_err daemon_notify_mail(const struct daemon_alert_group *g,
 			       const struct daemon_notify_opts *o,

@@ -36,16 +36,6 @@ static enum web_state state_of(enum daemon_alert_phase p)
 	}
 }
 
-static int state_rank(enum web_state s)
-{
-	static const int rank[] = {[WEB_STATE_OK] = 0,
-				   [WEB_STATE_PENDING] = 1,
-				   [WEB_STATE_RESOLVING] = 2,
-				   [WEB_STATE_FIRING] = 3,
-				   [WEB_STATE_UNKNOWN] = 0};
-	return rank[s];
-}
-
 static enum web_state state_parse(const char *s)
 {
 	if (strcmp(s, "pending") == 0)
@@ -59,26 +49,29 @@ static enum web_state state_parse(const char *s)
 	return WEB_STATE_UNKNOWN;
 }
 
-/* The state of (domain, check) in the first channel's engine: the worst open track. */
-static enum web_state check_state(const struct daemon_alert *a, const char *domain,
+/*
+ * The state of (domain, check) from the engine's channel-independent state
+ * machine; a check with no open track whose last result is unknown (a DNS
+ * timeout) shows UNKNOWN: unknown results move no counter (issue 3).
+ */
+static enum web_state check_state(const struct daemon_engine *eng, const char *domain,
 				  const char *check, enum dns_sev sev)
 {
-	struct daemon_alert_record *v = NULL;
-	size_t n = 0;
-	enum web_state st = sev == SEV_UNKNOWN ? WEB_STATE_UNKNOWN : WEB_STATE_OK;
+	enum daemon_alert_phase p = daemon_engine_check_phase(eng, domain, check);
 
-	if (a == NULL) /* no channel: no state machine, only the verdict */
-		return st;
-	daemon_alert_export(a, &v, &n);
-	for (size_t i = 0; i < n; i++) {
-		enum web_state x = state_of(v[i].phase);
+	if (p == DAEMON_ALERT_OK && sev == SEV_UNKNOWN)
+		return WEB_STATE_UNKNOWN;
+	return state_of(p);
+}
 
-		if (strcmp(v[i].domain, domain) == 0 && strcmp(v[i].check, check) == 0 &&
-		    state_rank(x) > state_rank(st))
-			st = x;
-	}
-	daemon_alert_records_free(v, n);
-	return st;
+/* The SPF lookup tree of the last result, or of the last good one when the last has none. */
+static char *spf_tree(const struct daemon_store_result_pair *p)
+{
+	if (p->last.spf_tree_json != NULL)
+		return xstrdup(p->last.spf_tree_json);
+	if (p->has_good && p->good.spf_tree_json != NULL)
+		return xstrdup(p->good.spf_tree_json);
+	return NULL;
 }
 
 static void add_findings(struct web_domain *wd, const struct dns_findings *f)
@@ -124,7 +117,8 @@ static void add_days(struct daemon_store *st, struct web_domain *wd, int64_t now
 }
 
 /* Checks from the last results, their findings, SPF counters and the domain's status. */
-static void add_checks(struct daemon_store *st, const struct daemon_alert *a, struct web_domain *wd)
+static void add_checks(struct daemon_store *st, const struct daemon_engine *eng,
+		       struct web_domain *wd)
 {
 	struct daemon_store_result_pairs p = {0};
 	struct dns_findings f;
@@ -141,7 +135,7 @@ static void add_checks(struct daemon_store *st, const struct daemon_alert *a, st
 
 		c->name = xstrdup(r->check);
 		c->severity = xstrdup(dns_sev_name(r->severity));
-		c->state = check_state(a, wd->name, r->check, r->severity);
+		c->state = check_state(eng, wd->name, r->check, r->severity);
 		c->last_checked = r->at;
 		c->last_ok = p.v[i].ok_at > 0 ? p.v[i].ok_at : 0;
 		if (r->at > wd->last_checked)
@@ -151,6 +145,8 @@ static void add_checks(struct daemon_store *st, const struct daemon_alert *a, st
 		if (strcmp(r->check, "spf") == 0) {
 			wd->spf_lookups = r->spf_lookups;
 			wd->spf_void_lookups = r->spf_void_lookups;
+			free(wd->spf_tree_json);
+			wd->spf_tree_json = spf_tree(&p.v[i]);
 		}
 		if (daemon_store_result_findings(st, r->id, &f) != ERR_OK)
 			log_warn("snapshot", "findings-failed domain=%s", wd->name);
@@ -282,14 +278,14 @@ static void add_readiness(const struct daemon_config *cfg, struct web_snapshot *
 }
 
 static void add_domain(const struct daemon_config *cfg, struct daemon_store *st,
-		       const struct daemon_alert *a, const struct daemon_config_domain *d,
+		       const struct daemon_engine *eng, const struct daemon_config_domain *d,
 		       struct web_domain *wd, int64_t now)
 {
 	wd->name = xstrdup(d->name);
 	wd->display = xstrdup(d->display ? d->display : d->name);
 	wd->spf_lookups = -1;
 	wd->spf_void_lookups = -1;
-	add_checks(st, a, wd);
+	add_checks(st, eng, wd);
 	add_days(st, wd, now);
 	add_history(st, wd);
 	add_episodes(cfg, st, d->name, &wd->episodes, &wd->n_episodes);
@@ -300,8 +296,6 @@ struct web_snapshot *daemon_snapbuild(const struct daemon_config *cfg, struct da
 				      const struct daemon_snapbuild_info *info)
 {
 	struct web_snapshot *s = web_snapshot_new();
-	const struct daemon_alert *a =
-	    cfg->n_alerts > 0 ? daemon_engine_alert(eng, cfg->alerts[0].name) : NULL;
 
 	s->generated_at = info->now;
 	s->version = xstrdup(PACKAGE_VERSION);
@@ -314,7 +308,7 @@ struct web_snapshot *daemon_snapbuild(const struct daemon_config *cfg, struct da
 	s->domains = xcalloc(cfg->n_domains + 1, sizeof *s->domains);
 	for (size_t i = 0; i < cfg->n_domains; i++)
 		if (cfg->domains[i].enabled)
-			add_domain(cfg, st, a, &cfg->domains[i], &s->domains[s->n_domains++],
+			add_domain(cfg, st, eng, &cfg->domains[i], &s->domains[s->n_domains++],
 				   info->now);
 	add_episodes(cfg, st, NULL, &s->episodes, &s->n_episodes);
 	add_channels(cfg, st, s);

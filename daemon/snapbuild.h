@@ -1,8 +1,9 @@
 /*
  * daemon/snapbuild: builds the web layer's snapshot (web/snapshot.h) from
- * the store (results, findings, day buckets, transitions, episodes, outbox),
- * the alert engines (current phases) and the configuration (channels by name
- * and type only, readiness findings).  Secrets never enter it: no URL,
+ * the store (results, findings, SPF lookup trees, day buckets, transitions,
+ * episodes, outbox), the engine's check state machine (each check's state,
+ * the same whatever the alert channels) and the configuration (channels by
+ * name and type only, readiness findings).  Secrets never enter it: no URL,
  * token or password is copied.
  *
  * What it does not: render or publish (web/http does), or write anything.

@@ -12,10 +12,15 @@
 static const char SQL_TRANSITION_ADD[] =
 	"INSERT INTO transitions (domain, check_name, from_state, to_state, severity, at,"
 	" episode_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-static const char SQL_TRANSITIONS[] =
-	"SELECT id, domain, check_name, from_state, to_state, severity, at, episode_id"
+/* A statement per shape, so that a domain's rows come from the index (see store_result.c). */
+#define SQL_TRANSITIONS_FROM \
+	"SELECT id, domain, check_name, from_state, to_state, severity, at, episode_id" \
 	" FROM transitions"
-	" WHERE (?1 IS NULL OR domain = ?1) AND (?2 IS NULL OR check_name = ?2)"
+static const char SQL_TRANSITIONS[] =
+	SQL_TRANSITIONS_FROM " WHERE ?1 IS NULL AND (?2 IS NULL OR check_name = ?2)"
+	" ORDER BY at DESC, id DESC LIMIT ?3";
+static const char SQL_TRANSITIONS_DOMAIN[] =
+	SQL_TRANSITIONS_FROM " WHERE domain = ?1 AND (?2 IS NULL OR check_name = ?2)"
 	" ORDER BY at DESC, id DESC LIMIT ?3";
 #define EPISODE_COLS "id, domain, check_name, severity, started_at, ended_at," \
 	" fired_delivered, summary"
@@ -36,7 +41,10 @@ static const char SQL_STATE_LOAD[] =
 	"SELECT domain, check_name, severity, record FROM alert_state WHERE channel = ?1"
 	" ORDER BY seq";
 static const char SQL_EPISODES[] =
-	"SELECT " EPISODE_COLS " FROM episodes WHERE (?1 IS NULL OR domain = ?1)"
+	"SELECT " EPISODE_COLS " FROM episodes WHERE ?1 IS NULL"
+	" AND (?2 = 0 OR ended_at IS NULL) ORDER BY started_at DESC, rowid DESC LIMIT ?3";
+static const char SQL_EPISODES_DOMAIN[] =
+	"SELECT " EPISODE_COLS " FROM episodes WHERE domain = ?1"
 	" AND (?2 = 0 OR ended_at IS NULL) ORDER BY started_at DESC, rowid DESC LIMIT ?3";
 /* clang-format on */
 
@@ -106,7 +114,8 @@ enum mp_err daemon_store_alert_transitions(struct daemon_store *s, const char *d
 {
 	struct daemon_store_alert_transition_list l = {0};
 	struct daemon_store_stmt *q;
-	enum mp_err e = daemon_store_prepare(s, SQL_TRANSITIONS, &q);
+	enum mp_err e =
+	    daemon_store_prepare(s, domain ? SQL_TRANSITIONS_DOMAIN : SQL_TRANSITIONS, &q);
 
 	if (e != ERR_OK)
 		return e;
@@ -332,7 +341,7 @@ enum mp_err daemon_store_alert_episodes(struct daemon_store *s, const char *doma
 {
 	struct daemon_store_alert_episode_list l = {0};
 	struct daemon_store_stmt *q;
-	enum mp_err e = daemon_store_prepare(s, SQL_EPISODES, &q);
+	enum mp_err e = daemon_store_prepare(s, domain ? SQL_EPISODES_DOMAIN : SQL_EPISODES, &q);
 
 	if (e != ERR_OK)
 		return e;

@@ -9,14 +9,15 @@
 
 /* clang-format off */
 #define RESULT_COLS "r.id, r.domain, r.check_name, r.at, r.severity, r.duration_ms," \
-	" r.spf_lookups, r.spf_void_lookups, r.reason, r.findings_json"
+	" r.spf_lookups, r.spf_void_lookups, r.reason, r.findings_json, r.spf_tree_json"
 #define GOOD_COLS "g.id, g.domain, g.check_name, g.at, g.severity, g.duration_ms," \
-	" g.spf_lookups, g.spf_void_lookups, g.reason, g.findings_json"
-#define NCOLS 10
+	" g.spf_lookups, g.spf_void_lookups, g.reason, g.findings_json, g.spf_tree_json"
+#define NCOLS 11
 
 static const char SQL_INSERT[] =
 	"INSERT INTO results (domain, check_name, at, severity, duration_ms, spf_lookups,"
-	" spf_void_lookups, reason, findings_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	" spf_void_lookups, reason, findings_json, spf_tree_json)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char SQL_LATEST_GET[] =
 	"SELECT last_id, last_at, good_id, good_at, ok_at FROM latest"
 	" WHERE domain = ?1 AND check_name = ?2";
@@ -29,6 +30,8 @@ static const char SQL_FINDING_ADD[] =
 	"INSERT INTO findings (result_id, seq, check_name, code, severity, message, fix, evidence)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char SQL_FINDING_DROP[] = "DELETE FROM findings WHERE result_id = ?1";
+static const char SQL_TREE_DROP[] =
+	"UPDATE results SET spf_tree_json = NULL WHERE id = ?1 AND spf_tree_json IS NOT NULL";
 static const char SQL_BUCKET[] =
 	"INSERT INTO day_buckets (domain, check_name, day, n_ok, n_info, n_warn, n_critical,"
 	" n_unknown) VALUES (?1, ?2, ?3, ?4 = 'ok', ?4 = 'info', ?4 = 'warn', ?4 = 'critical',"
@@ -42,10 +45,18 @@ static const char SQL_LAST[] =
 static const char SQL_LAST_GOOD[] =
 	"SELECT " RESULT_COLS " FROM latest l JOIN results r ON r.id = l.good_id"
 	" WHERE l.domain = ?1 AND l.check_name = ?2";
+/*
+ * One statement per shape: with "?1 IS NULL OR l.domain = ?1" SQLite cannot
+ * use the primary key, and the status page asks once per domain, which made
+ * a snapshot of N domains scan the table N times (bench/README.md, web).
+ */
+#define SQL_LATEST_FROM \
+	"SELECT " RESULT_COLS ", " GOOD_COLS ", l.ok_at FROM latest l JOIN results r ON r.id = l.last_id" \
+	" LEFT JOIN results g ON g.id = l.good_id"
 static const char SQL_LATEST_ALL[] =
-	"SELECT " RESULT_COLS ", " GOOD_COLS ", l.ok_at FROM latest l JOIN results r ON r.id = l.last_id"
-	" LEFT JOIN results g ON g.id = l.good_id WHERE ?1 IS NULL OR l.domain = ?1"
-	" ORDER BY l.domain, l.check_name";
+	SQL_LATEST_FROM " WHERE ?1 IS NULL ORDER BY l.domain, l.check_name";
+static const char SQL_LATEST_DOMAIN[] =
+	SQL_LATEST_FROM " WHERE l.domain = ?1 ORDER BY l.domain, l.check_name";
 static const char SQL_HISTORY[] =
 	"SELECT " RESULT_COLS " FROM results r WHERE r.domain = ?1"
 	" AND (?2 IS NULL OR r.check_name = ?2) AND r.at >= ?3"
@@ -56,9 +67,15 @@ static const char SQL_FINDINGS[] =
 static const char SQL_DAYS[] =
 	"SELECT day, n_ok, n_info, n_warn, n_critical, n_unknown FROM day_buckets"
 	" WHERE domain = ?1 AND check_name = ?2 AND day BETWEEN ?3 AND ?4";
+/*
+ * "+day": never the day index.  Once PRAGMA optimize has gathered
+ * statistics (at every close), SQLite preferred day_buckets_by_day for the
+ * range and read every domain's buckets of 90 days for each domain: 2 s per
+ * domain with 1,000 domains, so a snapshot took half an hour (bench/web).
+ */
 static const char SQL_DAYS_SUM[] =
 	"SELECT day, sum(n_ok), sum(n_info), sum(n_warn), sum(n_critical), sum(n_unknown)"
-	" FROM day_buckets WHERE domain = ?1 AND day BETWEEN ?2 AND ?3 GROUP BY day";
+	" FROM day_buckets WHERE domain = ?1 AND +day BETWEEN ?2 AND ?3 GROUP BY day";
 /* clang-format on */
 
 bool daemon_store_result_sev_parse(const char *t, enum dns_sev *out)
@@ -125,6 +142,10 @@ static enum mp_err validate(struct daemon_store *s, const struct daemon_store_re
 		e = check_text(s, "findings_json", r->findings_json,
 			       r->findings_json ? strlen(r->findings_json) : 0,
 			       DAEMON_STORE_MAX_JSON);
+	if (e == ERR_OK)
+		e = check_text(s, "spf_tree_json", r->spf_tree_json,
+			       r->spf_tree_json ? strlen(r->spf_tree_json) : 0,
+			       DAEMON_STORE_MAX_JSON);
 	if (e == ERR_OK && findings && findings->n > DAEMON_STORE_MAX_FINDINGS)
 		e = daemon_store_fail(s, ERR_LIMIT, "more than %d findings",
 				      DAEMON_STORE_MAX_FINDINGS);
@@ -158,6 +179,7 @@ static enum mp_err insert_row(struct daemon_store *s, const struct daemon_store_
 	bind_lookups(q, 7, r->spf_void_lookups);
 	daemon_store_bind_text(q, 8, r->reason);
 	daemon_store_bind_text(q, 9, r->findings_json);
+	daemon_store_bind_text(q, 10, r->spf_tree_json);
 	e = daemon_store_run(q);
 	if (e == ERR_OK)
 		*id = daemon_store_last_id(s);
@@ -238,15 +260,22 @@ static enum mp_err findings_put(struct daemon_store *s, int64_t id, const struct
 	return e;
 }
 
+/* Result id is neither the last nor the last good one any more: drop its page details. */
 static enum mp_err findings_drop(struct daemon_store *s, int64_t id)
 {
-	struct daemon_store_stmt *q;
-	enum mp_err e = daemon_store_prepare(s, SQL_FINDING_DROP, &q);
+	static const char *const sql[] = {SQL_FINDING_DROP, SQL_TREE_DROP};
+	enum mp_err e = ERR_OK;
 
-	if (e != ERR_OK)
-		return e;
-	daemon_store_bind_int(q, 1, id);
-	return daemon_store_run(q);
+	for (size_t i = 0; e == ERR_OK && i < 2; i++) {
+		struct daemon_store_stmt *q;
+
+		e = daemon_store_prepare(s, sql[i], &q);
+		if (e != ERR_OK)
+			break;
+		daemon_store_bind_int(q, 1, id);
+		e = daemon_store_run(q);
+	}
+	return e;
 }
 
 static enum mp_err bucket_add(struct daemon_store *s, const struct daemon_store_result *r)
@@ -342,6 +371,7 @@ static bool read_result(struct daemon_store_stmt *q, int c, struct daemon_store_
 	r->spf_void_lookups = col_lookups(q, c + 7);
 	r->reason = daemon_store_col_str(q, c + 8);
 	r->findings_json = daemon_store_col_str(q, c + 9);
+	r->spf_tree_json = daemon_store_col_str(q, c + 10);
 	return true;
 }
 
@@ -379,7 +409,7 @@ enum mp_err daemon_store_result_latest(struct daemon_store *s, const char *domai
 {
 	struct daemon_store_result_pairs l = {0};
 	struct daemon_store_stmt *q;
-	enum mp_err e = daemon_store_prepare(s, SQL_LATEST_ALL, &q);
+	enum mp_err e = daemon_store_prepare(s, domain ? SQL_LATEST_DOMAIN : SQL_LATEST_ALL, &q);
 
 	if (e != ERR_OK)
 		return e;
@@ -534,6 +564,7 @@ void daemon_store_result_clear(struct daemon_store_result *r)
 	free((char *)r->check);
 	free((char *)r->reason);
 	free((char *)r->findings_json);
+	free((char *)r->spf_tree_json);
 	memset(r, 0, sizeof *r);
 }
 

@@ -2,8 +2,9 @@
  * daemon/store_result: check results in the store (daemon/store): one row
  * per (domain, check, time) with the worst severity, the duration, the SPF
  * lookup counts, the reason of an unknown result and an optional JSON blob
- * of its findings; the structured findings of the last and the last good
- * result of each (domain, check) for the status page; and the daily buckets
+ * of its findings; the structured findings and the SPF lookup tree of the
+ * last and the last good result of each (domain, check) for the status
+ * page; and the daily buckets
  * (counts per severity per UTC day) behind the 90-day history bar.
  *
  * The "last good result" rule (DESIGN.md 5, issue 3): a result whose worst
@@ -48,6 +49,13 @@ struct daemon_store_result {
 	int32_t spf_void_lookups;  /* RFC 7208 4.6.4 void lookups; -1 none */
 	const char *reason;	   /* why unknown, in words; may be NULL */
 	const char *findings_json; /* optional opaque JSON text; may be NULL */
+	/*
+	 * The SPF lookup tree as JSON text (daemon_render_spf_tree_json()), or
+	 * NULL.  Kept only while the result is the last or the last good one of
+	 * its (domain, check), like its structured findings; reads of older
+	 * results give NULL.
+	 */
+	const char *spf_tree_json;
 };
 
 /* The last and the last good result of one (domain, check). */

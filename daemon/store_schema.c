@@ -8,6 +8,8 @@
  *    once and read rarely (history in the API).  One row per result keeps
  *    30 days of 1000 domains x 7 checks small; findings as rows would
  *    multiply the row count by 5-20.
+ *  - results.spf_tree_json (version 4): the SPF lookup tree, kept like the
+ *    findings table below for the last and last good results only.
  *  - findings: a table holding the structured findings of only the LAST and
  *    the LAST GOOD (non-unknown) result of each (domain, check), which the
  *    status page shows with their fix.  Rows keep evidence as a BLOB, so
@@ -153,12 +155,22 @@ static const char SQL_V3[] =
 	"ALTER TABLE latest ADD COLUMN ok_at INTEGER;"
 	"UPDATE latest SET ok_at = (SELECT max(at) FROM results r WHERE r.domain = latest.domain"
 	" AND r.check_name = latest.check_name AND r.severity IN ('ok', 'info'));";
+
+/*
+ * The SPF lookup tree (daemon/render's JSON) of a result, for the domain
+ * page.  Like the findings table it is kept only for the LAST and the LAST
+ * GOOD result of each (domain, check): set NULL when a result stops being
+ * either, so 30 days of results do not carry a tree each.
+ */
+static const char SQL_V4[] =
+	"ALTER TABLE results ADD COLUMN spf_tree_json TEXT;";
 /* clang-format on */
 
 static const struct daemon_store_migration migrations[] = {
     {1, "results, findings, day buckets, transitions, episodes, outbox", SQL_V1},
     {2, "per-channel delivery counters", SQL_V2},
     {3, "alert engine state per channel, episode of a transition", SQL_V3},
+    {4, "SPF lookup tree of the last results", SQL_V4},
 };
 
 const struct daemon_store_migration *daemon_store_schema_migrations(size_t *n)

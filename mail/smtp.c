@@ -186,7 +186,8 @@ static enum mp_err exchange(struct sess *s, const char *step, unsigned timeout, 
 static enum mp_err tcp_connect(struct sess *s, const char *addr, unsigned port)
 {
 	char why[200] = "";
-	enum mp_err e = mail_smtp_conn_open(addr, port, s->t.connect, &s->c, why, sizeof why);
+	enum mp_err e =
+	    mail_smtp_conn_open(addr, port, s->t.connect, s->o->cancel, &s->c, why, sizeof why);
 
 	if (e != ERR_OK)
 		return fail(s, MAIL_SMTP_NETWORK, e, "%s", why);
@@ -683,6 +684,13 @@ enum mp_err mail_smtp_send(const struct mail_smtp_opts *o, const char *from,
 	}
 	set_timeouts(&s.t, &o->timeouts);
 	e = session(&s, from, msg ? msg : "", msg ? len : 0, utf8);
+	if (e != ERR_OK && mail_smtp_conn_cancel_fired(o->cancel)) {
+		/* Whatever step failed, it failed because the caller broke it off. */
+		e = ERR_NET;
+		out->cls = MAIL_SMTP_NETWORK;
+		snprintf(out->error, sizeof out->error,
+			 "cancelled: the session was broken off before it finished");
+	}
 	if (s.usable)
 		quit(&s);
 	mail_smtp_conn_close(s.c);

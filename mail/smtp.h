@@ -15,7 +15,8 @@
  * the result; the RFC 5321 4.5.3.2 timeouts apply to each step, and each is
  * a deadline for the whole reply, so a server that drips bytes cannot stretch
  * it.  The result says what kind of failure happened so a caller can decide
- * whether to retry.
+ * whether to retry.  A cancel switch (mail/smtp_conn) lets another thread
+ * break a session off at once, whatever step it waits in.
  *
  * What it does not: resolve names (DESIGN.md 3: the caller resolves with
  * c-ares and passes the address), compose or sign messages, pipeline
@@ -28,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "common/err.h"
+#include "mail/smtp_conn.h"
 #include "mail/smtp_reply.h"
 
 /* Most recipients one call takes (RFC 5321 4.5.3.1.8 asks servers for 100). */
@@ -72,6 +74,9 @@ struct mail_smtp_opts {
 	enum mail_smtp_auth_mech auth;
 	bool plaintext_auth; /* allow AUTH without TLS (MAIL_SMTP_PLAINTEXT only; tests) */
 	struct mail_smtp_timeouts timeouts;
+	/* NULL, or a switch another thread fires to break the session off at once
+	   (mail/smtp_conn.h); borrowed for the call */
+	struct mail_smtp_conn_cancel *cancel;
 };
 
 /* What went wrong, for retry decisions. */
@@ -129,7 +134,9 @@ struct mail_smtp_result {
  * mail_smtp_result_free()), because the transcript is the diagnosis.
  * Returns ERR_OK when the message was accepted for at least one recipient;
  * ERR_INVAL for bad arguments (nothing sent); otherwise ERR_NET (refused,
- * connection trouble, auth), ERR_TIMEOUT, ERR_TLS, ERR_PARSE or ERR_LIMIT
+ * connection trouble, auth, or o->cancel fired: then cls is
+ * MAIL_SMTP_NETWORK and error starts with "cancelled"), ERR_TIMEOUT,
+ * ERR_TLS, ERR_PARSE or ERR_LIMIT
  * (the server's replies were not SMTP or too big), ERR_UNSUPPORTED (the
  * server lacks SMTPUTF8 for a non-ASCII address).  out->cls says which kind.
  * o, from, rcpts and msg are borrowed for the call.

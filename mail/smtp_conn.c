@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,14 +23,90 @@
 #define IN_MAX (MAIL_SMTP_REPLY_MAX_LINES * (MAIL_SMTP_REPLY_MAX_LINE + 2) + 4096)
 #define READ_CHUNK 4096
 
+/*
+ * The fd is registered under the mutex from socket() to close(), so fire()
+ * never shuts down a descriptor number that was closed and reused.
+ */
+struct mail_smtp_conn_cancel {
+	pthread_mutex_t mu;
+	int fd; /* the socket of the open connection, or -1 */
+	bool fired;
+};
+
 struct mail_smtp_conn {
 	int fd;
+	struct mail_smtp_conn_cancel *cx; /* borrowed, or NULL */
 	struct common_tls *tls;
 	char *in; /* IN_MAX bytes */
 	size_t in_len;
 	size_t tail; /* bytes after the last LF in `in` */
 	bool scan;   /* a line ended, or the tail grew too long, since the last parse */
 };
+
+struct mail_smtp_conn_cancel *mail_smtp_conn_cancel_new(void)
+{
+	struct mail_smtp_conn_cancel *cx = xcalloc(1, sizeof *cx);
+
+	pthread_mutex_init(&cx->mu, NULL);
+	cx->fd = -1;
+	return cx;
+}
+
+void mail_smtp_conn_cancel_fire(struct mail_smtp_conn_cancel *cx)
+{
+	pthread_mutex_lock(&cx->mu);
+	cx->fired = true;
+	/* Wakes a poll for POLLIN or POLLOUT, and aborts a connect in progress. */
+	if (cx->fd >= 0)
+		(void)shutdown(cx->fd, SHUT_RDWR);
+	pthread_mutex_unlock(&cx->mu);
+}
+
+bool mail_smtp_conn_cancel_fired(struct mail_smtp_conn_cancel *cx)
+{
+	bool f;
+
+	if (cx == NULL)
+		return false;
+	pthread_mutex_lock(&cx->mu);
+	f = cx->fired;
+	pthread_mutex_unlock(&cx->mu);
+	return f;
+}
+
+void mail_smtp_conn_cancel_free(struct mail_smtp_conn_cancel *cx)
+{
+	if (cx == NULL)
+		return;
+	pthread_mutex_destroy(&cx->mu);
+	free(cx);
+}
+
+/* Register fd with cx; false when cx was fired already. */
+static bool cancel_register(struct mail_smtp_conn_cancel *cx, int fd)
+{
+	bool ok = true;
+
+	if (cx == NULL)
+		return true;
+	pthread_mutex_lock(&cx->mu);
+	if (cx->fired)
+		ok = false;
+	else if (cx->fd < 0)
+		cx->fd = fd;
+	pthread_mutex_unlock(&cx->mu);
+	return ok;
+}
+
+static void cancel_unregister(struct mail_smtp_conn_cancel *cx, int fd)
+{
+	if (cx == NULL)
+		return;
+	pthread_mutex_lock(&cx->mu);
+	if (cx->fd == fd)
+		cx->fd = -1;
+	pthread_mutex_unlock(&cx->mu);
+}
 
 static long long now_ms(void)
 {
@@ -108,7 +185,8 @@ static enum mp_err finish_connect(int fd, unsigned timeout_ms, int *err)
 }
 
 enum mp_err mail_smtp_conn_open(const char *addr, unsigned port, unsigned timeout_ms,
-				struct mail_smtp_conn **out, char *why, size_t whysz)
+				struct mail_smtp_conn_cancel *cx, struct mail_smtp_conn **out,
+				char *why, size_t whysz)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = 0;
@@ -125,19 +203,30 @@ enum mp_err mail_smtp_conn_open(const char *addr, unsigned port, unsigned timeou
 		set_why(why, whysz, "cannot create a socket for", port, errno);
 		return ERR_IO;
 	}
+	if (!cancel_register(cx, fd)) {
+		set_why(why, whysz, "cancelled before connecting to", port, 0);
+		close(fd);
+		return ERR_NET;
+	}
 	if (connect(fd, (struct sockaddr *)&ss, sl) != 0) {
 		err = errno;
 		e = err == EINPROGRESS ? finish_connect(fd, timeout_ms, &err) : ERR_NET;
+	}
+	if (e == ERR_OK && mail_smtp_conn_cancel_fired(cx)) {
+		e = ERR_NET;
+		err = ECANCELED;
 	}
 	if (e != ERR_OK) {
 		set_why(why, whysz,
 			e == ERR_TIMEOUT ? "no TCP connection in time to" : "cannot connect to",
 			port, e == ERR_TIMEOUT ? 0 : err);
+		cancel_unregister(cx, fd);
 		close(fd);
 		return e;
 	}
 	c = xcalloc(1, sizeof *c);
 	c->fd = fd;
+	c->cx = cx;
 	c->in = xmalloc(IN_MAX);
 	*out = c;
 	return ERR_OK;
@@ -300,6 +389,7 @@ void mail_smtp_conn_close(struct mail_smtp_conn *c)
 	if (c == NULL)
 		return;
 	common_tls_free(c->tls);
+	cancel_unregister(c->cx, c->fd);
 	close(c->fd);
 	free(c->in);
 	free(c);

@@ -11,27 +11,61 @@
  * when a line ended so junk costs linear time; keep what follows the reply
  * so the caller can tell a server that talks out of turn.
  *
+ * A cancel switch (struct mail_smtp_conn_cancel) lets another thread break
+ * off a connection in progress at once: firing it shuts the socket down
+ * (shutdown(2) wakes every poll on it, plain or under TLS, and aborts a
+ * connect still in progress), so whatever step is waiting fails with
+ * ERR_NET right away instead of at its timeout.  That is how a daemon stops
+ * within seconds while its SMTP worker talks to a relay that went silent.
+ *
  * What it does not: speak SMTP commands, resolve names, or log.  Writes
  * never raise SIGPIPE (MSG_NOSIGNAL here, our own BIO in common/tls).
  */
 #ifndef MAILPULSE_MAIL_SMTP_CONN_H
 #define MAILPULSE_MAIL_SMTP_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "common/err.h"
 #include "common/tls.h"
 #include "mail/smtp_reply.h"
 
 struct mail_smtp_conn;
+struct mail_smtp_conn_cancel;
+
+/*
+ * A cancel switch, not fired, for the connections of one thread (one open
+ * connection at a time; a second one opened while the first is open is not
+ * covered).  Free with mail_smtp_conn_cancel_free() once no connection uses
+ * it.
+ */
+struct mail_smtp_conn_cancel *mail_smtp_conn_cancel_new(void);
+
+/*
+ * Fire cx (from any thread; not async-signal-safe): the connection open on
+ * it is shut down at once, and every later mail_smtp_conn_open() with cx
+ * fails with ERR_NET.  Firing twice is harmless; there is no un-firing.
+ */
+void mail_smtp_conn_cancel_fire(struct mail_smtp_conn_cancel *cx);
+
+/* True once cx was fired; false for NULL. */
+bool mail_smtp_conn_cancel_fired(struct mail_smtp_conn_cancel *cx);
+
+/* Free cx; no connection may use it any more.  NULL is a no-op. */
+void mail_smtp_conn_cancel_free(struct mail_smtp_conn_cancel *cx);
 
 /*
  * Connect to addr (an IPv4 or IPv6 literal) on port within timeout_ms.
+ * cx (may be NULL; borrowed until mail_smtp_conn_close()) can break the
+ * connection off from another thread.
  * ERR_OK: *out is the connection (close with mail_smtp_conn_close()).
  * ERR_INVAL: addr is not an IP literal; ERR_TIMEOUT; ERR_NET (refused,
- * unreachable); ERR_IO (no socket).  why (size whysz) says why in plain words.
+ * unreachable, cancelled); ERR_IO (no socket).  why (size whysz) says why in
+ * plain words.
  */
 enum mp_err mail_smtp_conn_open(const char *addr, unsigned port, unsigned timeout_ms,
-				struct mail_smtp_conn **out, char *why, size_t whysz) MP_WUR;
+				struct mail_smtp_conn_cancel *cx, struct mail_smtp_conn **out,
+				char *why, size_t whysz) MP_WUR;
 
 /*
  * Start TLS on the connection now (implicit TLS, or after a 220 to

@@ -10,6 +10,7 @@
  * auth-scheme is case-insensitive).
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
@@ -26,6 +28,7 @@
 #include "common/xmalloc.h"
 #include "web/api.h"
 #include "web/badge.h"
+#include "web/conneg.h"
 #include "web/current.h"
 #include "web/html.h"
 #include "web/http.h"
@@ -44,6 +47,7 @@ static const char CSP_DATA[] = "default-src 'none'; frame-ancestors 'none'";
 struct web_http {
 	struct MHD_Daemon *d;
 	unsigned port;
+	struct sockaddr_storage bound; /* the address asked for, for opts.takeover */
 	struct web_current *cur;
 	bool has_token;
 	unsigned char token_hash[32];
@@ -63,9 +67,9 @@ struct req {
 enum kind { K_HTML, K_JSON, K_SVG, K_CSS, K_METRICS, K_TEXT };
 
 /* MHD_ContentReaderFreeCallback of responses that borrow a cached page. */
-static void held_release_cb(void *cls)
+static void rendered_release_cb(void *cls)
 {
-	web_held_release(cls);
+	web_rendered_release(cls);
 }
 
 /* ---- responses ------------------------------------------------------ */
@@ -138,18 +142,45 @@ static enum MHD_Result send_owned(struct MHD_Connection *c, unsigned status, enu
 	return queue(c, status, r, k);
 }
 
-/* A cached page of h: the response keeps a reference on h until it is destroyed. */
-static enum MHD_Result send_cached(struct MHD_Connection *c, struct web_held *h, const char *data,
-				   size_t len, enum kind k)
+static const char *header(struct MHD_Connection *c, const char *name)
 {
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/*
+ * A cached page (web/current): gzip-coded when the client accepts it, 304
+ * with no content when If-None-Match names this representation (RFC 9110
+ * 13.1.2, 15.4.5: the 304 repeats ETag, Vary and Cache-Control).  The
+ * response keeps a reference on the rendering until it is destroyed.
+ */
+static enum MHD_Result send_rendered(struct MHD_Connection *c, struct web_rendered *rd, enum kind k)
+{
+	const char *ae = header(c, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	const char *inm = header(c, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	size_t len = 0;
+	bool gz = ae != NULL && web_conneg_gzip(ae, strlen(ae)) &&
+		  web_rendered_body(rd, true, &len) != NULL;
+	const char *data = web_rendered_body(rd, gz, &len), *etag = web_rendered_etag(rd, gz);
+	bool same = inm != NULL && web_conneg_etag_match(inm, strlen(inm), etag, strlen(etag));
 	struct MHD_Response *r;
 
-	web_held_retain(h);
-	r = MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)(uintptr_t)data,
-								   &held_release_cb, h);
-	if (r == NULL)
-		web_held_release(h);
-	return queue(c, MHD_HTTP_OK, r, k);
+	if (same) {
+		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	} else {
+		web_rendered_retain(rd);
+		r = MHD_create_response_from_buffer_with_free_callback_cls(
+		    len, (void *)(uintptr_t)data, &rendered_release_cb, rd);
+		if (r == NULL)
+			web_rendered_release(rd);
+	}
+	if (r != NULL) {
+		add(r, MHD_HTTP_HEADER_ETAG, etag);
+		/* RFC 9110 12.5.5: the body depends on Accept-Encoding. */
+		add(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+		if (gz && !same)
+			add(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	}
+	return queue(c, same ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r, k);
 }
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *text)
@@ -243,16 +274,20 @@ static bool want_pretty(const struct web_url *u)
 	return v != NULL && !(n == 1 && (v[0] == '0'));
 }
 
-static enum MHD_Result get_cached(struct MHD_Connection *c, struct web_held *h,
+static enum MHD_Result get_cached(struct MHD_Connection *c, struct web_current *cur,
 				  const struct web_url *u, enum web_page which, enum kind k)
 {
+	struct web_rendered *rd = web_current_page(cur, which, NULL);
 	size_t len = 0;
-	const char *data = web_held_page(h, which, &len);
+	enum MHD_Result r;
 
-	if (data == NULL)
-		return send_error(c, u, MHD_HTTP_INTERNAL_SERVER_ERROR, "Too big",
-				  "The page is larger than this server renders.");
-	return send_cached(c, h, data, len, k);
+	if (web_rendered_body(rd, false, &len) == NULL)
+		r = send_error(c, u, MHD_HTTP_INTERNAL_SERVER_ERROR, "Too big",
+			       "The page is larger than this server renders.");
+	else
+		r = send_rendered(c, rd, k);
+	web_rendered_release(rd);
+	return r;
 }
 
 static enum MHD_Result get_domain(struct MHD_Connection *c, struct web_held *h,
@@ -285,17 +320,13 @@ static enum MHD_Result get_domain(struct MHD_Connection *c, struct web_held *h,
 			  "The page is larger than this server renders.");
 }
 
-static enum MHD_Result get_json(struct MHD_Connection *c, struct web_held *h,
-				const struct web_url *u)
+/* ?pretty=1 of the API lists: rendered per request (the compact ones are cached). */
+static enum MHD_Result get_pretty(struct MHD_Connection *c, struct web_held *h,
+				  const struct web_url *u)
 {
 	char *data;
 	size_t len = 0;
 
-	if (!want_pretty(u))
-		return get_cached(c, h, u,
-				  u->route == WEB_ROUTE_API_DOMAINS ? WEB_PAGE_API_DOMAINS
-								    : WEB_PAGE_API_ALERTS,
-				  K_JSON);
 	if (u->route == WEB_ROUTE_API_DOMAINS)
 		data = web_api_domains(web_held_snapshot(h), true, &len);
 	else
@@ -323,17 +354,21 @@ static enum MHD_Result handle_get(struct web_http *w, struct MHD_Connection *c,
 		return send_text(c, MHD_HTTP_OK, "healthy\n");
 	if (u->route == WEB_ROUTE_STYLE)
 		return get_style(c);
+	if (u->route == WEB_ROUTE_OVERVIEW)
+		return get_cached(c, w->cur, u, WEB_PAGE_OVERVIEW, K_HTML);
+	if (u->route == WEB_ROUTE_METRICS)
+		return get_cached(c, w->cur, u, WEB_PAGE_METRICS, K_METRICS);
+	if ((u->route == WEB_ROUTE_API_DOMAINS || u->route == WEB_ROUTE_API_ALERTS) &&
+	    !want_pretty(u))
+		return get_cached(c, w->cur, u,
+				  u->route == WEB_ROUTE_API_DOMAINS ? WEB_PAGE_API_DOMAINS
+								    : WEB_PAGE_API_ALERTS,
+				  K_JSON);
 	h = web_current_acquire(w->cur);
 	switch (u->route) {
-	case WEB_ROUTE_OVERVIEW:
-		r = get_cached(c, h, u, WEB_PAGE_OVERVIEW, K_HTML);
-		break;
-	case WEB_ROUTE_METRICS:
-		r = get_cached(c, h, u, WEB_PAGE_METRICS, K_METRICS);
-		break;
 	case WEB_ROUTE_API_DOMAINS:
 	case WEB_ROUTE_API_ALERTS:
-		r = get_json(c, h, u);
+		r = get_pretty(c, h, u);
 		break;
 	case WEB_ROUTE_DOMAIN:
 	case WEB_ROUTE_API_DOMAIN:
@@ -589,7 +624,8 @@ void web_http_opts_init(struct web_http_opts *o)
 	memset(o, 0, sizeof *o);
 	o->address = WEB_HTTP_DEFAULT_ADDRESS;
 	o->port = WEB_HTTP_DEFAULT_PORT;
-	o->threads = 2;
+	/* One epoll thread: as fast as a pool of 2 or 4, lower p99 and RSS (bench/web.md). */
+	o->threads = 1;
 	o->connection_limit = 64;
 	o->per_ip_limit = 16;
 	o->timeout_seconds = 15;
@@ -623,8 +659,32 @@ static enum mp_err parse_addr(const char *s, unsigned port, union addr *a, bool 
 	return ERR_INVAL;
 }
 
+/* A duplicate of old's listening socket when it is bound to a (port != 0), else -1. */
+static MHD_socket shared_socket(const struct web_http *old, const union addr *a, unsigned port)
+{
+	const union MHD_DaemonInfo *i;
+	size_t len = a->sa.sa_family == AF_INET6 ? sizeof a->in6 : sizeof a->in4;
+
+	if (old == NULL || port == 0 || old->port != port || memcmp(&old->bound, a, len) != 0)
+		return MHD_INVALID_SOCKET;
+	i = MHD_get_daemon_info(old->d, MHD_DAEMON_INFO_LISTEN_FD);
+	if (i == NULL || i->listen_fd == MHD_INVALID_SOCKET)
+		return MHD_INVALID_SOCKET;
+	return fcntl(i->listen_fd, F_DUPFD_CLOEXEC, 3);
+}
+
+/* Close fd after a failed start, unless libmicrohttpd already did (same socket inode). */
+static void close_if_ours(MHD_socket fd, const struct stat *was)
+{
+	struct stat now;
+
+	if (fd != MHD_INVALID_SOCKET && fstat(fd, &now) == 0 && now.st_ino == was->st_ino &&
+	    now.st_dev == was->st_dev)
+		close(fd);
+}
+
 static struct MHD_Daemon *start_daemon(struct web_http *w, const struct web_http_opts *o,
-				       union addr *a, bool v6)
+				       union addr *a, bool v6, MHD_socket shared)
 {
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 
@@ -635,6 +695,7 @@ static struct MHD_Daemon *start_daemon(struct web_http *w, const struct web_http
 	return MHD_start_daemon(flags, 0, NULL, NULL, &handler, w,
 		MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, (void *)w,
 		MHD_OPTION_SOCK_ADDR, &a->sa,
+		MHD_OPTION_LISTEN_SOCKET, shared, /* MHD_INVALID_SOCKET: bind SOCK_ADDR */
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(o->threads > 1 ? o->threads : 0),
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->connection_limit,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->per_ip_limit,
@@ -661,6 +722,8 @@ enum mp_err web_http_start(const struct web_http_opts *o, struct web_http **out)
 	bool v6 = false;
 	const union MHD_DaemonInfo *info;
 	struct web_snapshot *empty;
+	MHD_socket shared;
+	struct stat shared_st;
 
 	if (!opts_valid(o) || parse_addr(o->address ? o->address : WEB_HTTP_DEFAULT_ADDRESS,
 					 o->port, &a, &v6) != ERR_OK)
@@ -675,7 +738,15 @@ enum mp_err web_http_start(const struct web_http_opts *o, struct web_http **out)
 		w->has_token = true;
 		common_crypto_sha256(o->token, strlen(o->token), w->token_hash);
 	}
-	w->d = start_daemon(w, o, &a, v6);
+	memcpy(&w->bound, &a, sizeof a);
+	shared = shared_socket(o->takeover, &a, o->port);
+	if (shared != MHD_INVALID_SOCKET && fstat(shared, &shared_st) != 0) {
+		close(shared);
+		shared = MHD_INVALID_SOCKET;
+	}
+	w->d = start_daemon(w, o, &a, v6, shared);
+	if (w->d == NULL && shared != MHD_INVALID_SOCKET)
+		close_if_ours(shared, &shared_st);
 	if (w->d == NULL) {
 		log_err(SUB, "start_failed address=%s port=%u (address in use, or not allowed)",
 			o->address ? o->address : WEB_HTTP_DEFAULT_ADDRESS, o->port);
@@ -685,9 +756,10 @@ enum mp_err web_http_start(const struct web_http_opts *o, struct web_http **out)
 	}
 	info = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_BIND_PORT);
 	w->port = info ? info->port : o->port;
-	log_info(SUB, "listening address=%s port=%u token=%s",
+	log_info(SUB, "listening address=%s port=%u token=%s%s",
 		 o->address ? o->address : WEB_HTTP_DEFAULT_ADDRESS, w->port,
-		 w->has_token ? "set" : "none");
+		 w->has_token ? "set" : "none",
+		 shared != MHD_INVALID_SOCKET ? " socket=shared" : "");
 	*out = w;
 	return ERR_OK;
 }

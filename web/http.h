@@ -36,10 +36,17 @@
  * form-action 'none'.  No Server header, no secret in any answer (the
  * snapshot holds none).
  *
+ * Caching: the overview, /api/v1/domains, /api/v1/alerts and /metrics are
+ * rendered once per snapshot (web/current) with a gzip coding, sent as
+ * "Content-Encoding: gzip" to clients whose Accept-Encoding allows it
+ * (RFC 9110 12.5.3), with a strong ETag and "Vary: Accept-Encoding"; an
+ * If-None-Match naming the current tag gets 304 Not Modified with no
+ * content (RFC 9110 13.1.2).  Everything else is rendered per request.
+ *
  * Threads: libmicrohttpd runs its own threads (MHD_USE_AUTO_INTERNAL_THREAD,
- * epoll on Linux, a pool of opts.threads).  Handlers only render the
- * current snapshot (pages of a snapshot are rendered once and cached while
- * it is current); they never wait on a check, the store or the network.
+ * epoll on Linux: one thread, or a pool of opts.threads; one by default,
+ * chosen with bench/web, see bench/web.md).  Handlers only render the
+ * current snapshot; they never wait on a check, the store or the network.
  * Limits (libraries.md 4.1: libmicrohttpd's default idle timeout is NONE):
  * connection limit, per-IP limit, idle timeout and per-connection memory
  * are always set.
@@ -86,12 +93,20 @@ struct web_http_opts {
 	 */
 	const char *token;
 	struct web_http_callbacks cb;
-	unsigned threads;	   /* server threads (default 2) */
+	unsigned threads;	   /* server threads (default 1) */
 	unsigned connection_limit; /* connections at once (default 64) */
 	unsigned per_ip_limit;	   /* connections at once from one address (default 16) */
 	unsigned timeout_seconds;  /* an idle connection is closed after this (default 15) */
 	size_t memory_limit;	   /* per connection, request headers included (default 64 KiB) */
 	size_t max_body;	   /* longest request body accepted (default 4 KiB) */
+	/*
+	 * A running server being replaced (a config reload), or NULL.  When
+	 * address and port (not 0) are the ones it is bound to, the new server
+	 * shares its listening socket instead of binding again, so the reload
+	 * neither fails on the port the old one holds nor refuses a connection
+	 * in between.  The old server keeps serving until the caller stops it.
+	 */
+	const struct web_http *takeover;
 };
 
 struct web_http;

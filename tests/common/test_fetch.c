@@ -5,27 +5,20 @@
  * the sink received them, statuses 200/302/404/429/500, Retry-After, a
  * timeout, the body cap, http:// only on request, certificate checks, bad
  * requests refused up front, and no error text ever holding the URL (a Slack
- * webhook URL is a credential).
+ * webhook URL is a credential); pinning to addresses from our resolver
+ * (CURLOPT_RESOLVE: several tried in order, the certificate still checked
+ * against the URL's host, non-literals refused) and common_fetch_url_host().
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 #include "common/fetch.h"
 #include "common/xmalloc.h"
+#include "tests/lib/sink.h"
 #include "tests/lib/tap.h"
 
 #define SECRET "T0AAAA/B0BBBB/SeCrEtToKeN42"
-
-struct sink {
-	pid_t pid;
-	int port;
-	char *logdir;
-};
 
 struct got {
 	bool done;
@@ -35,85 +28,6 @@ struct got {
 	char *body;
 	size_t body_len;
 };
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p = NULL;
-	size_t n = 0, cap = 0, r;
-
-	if (f == NULL)
-		return NULL;
-	do {
-		if (cap - n < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			p = xreallocarray(p, cap + 1, 1);
-		}
-		r = fread(p + n, 1, cap - n, f);
-		n += r;
-	} while (r > 0);
-	fclose(f);
-	p[n] = '\0';
-	if (len)
-		*len = n;
-	return p;
-}
-
-static bool sink_start(struct sink *s, const char *name, const char *cert, const char *key)
-{
-	char *portfile = xasprintf("%s/%s.port", tap_tmpdir(), name);
-	char *sink = xasprintf("%s/tests/lib/http_sink.py", tap_srcdir());
-	char *p = NULL;
-
-	s->logdir = xasprintf("%s/%s.log", tap_tmpdir(), name);
-	s->pid = fork();
-	if (s->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (freopen("/dev/null", "w", stderr) == NULL)
-			_exit(127);
-		if (cert)
-			execl("/usr/bin/python3", "python3", sink, portfile, s->logdir, cert, key,
-			      (char *)NULL);
-		else
-			execl("/usr/bin/python3", "python3", sink, portfile, s->logdir,
-			      (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 200 && p == NULL; i++) {
-		p = slurp(portfile, NULL);
-		if (p == NULL)
-			usleep(50000);
-	}
-	s->port = p ? (int)strtol(p, NULL, 10) : 0;
-	free(p);
-	free(portfile);
-	free(sink);
-	return s->port > 0;
-}
-
-static void sink_stop(struct sink *s)
-{
-	if (s->pid > 0) {
-		kill(s->pid, SIGKILL);
-		waitpid(s->pid, NULL, 0);
-	}
-	free(s->logdir);
-}
-
-/* The sink's record of its n-th request (1-based), or NULL. */
-static char *sink_req(const struct sink *s, int n, size_t *len)
-{
-	char *path = xasprintf("%s/%06d.req", s->logdir, n);
-	char *p = NULL;
-
-	for (int i = 0; i < 40 && p == NULL; i++) {
-		p = slurp(path, len);
-		if (p == NULL)
-			usleep(25000);
-	}
-	free(path);
-	return p;
-}
 
 static void on_done(void *arg, const struct common_fetch_result *res)
 {
@@ -392,27 +306,147 @@ static void test_plain_http(const struct sink *s, int *nreq)
 	free(url);
 }
 
+/* CURLOPT_RESOLVE pinning: several addresses tried in order, names curl could never resolve. */
+static void test_pinning(const struct sink *hs, const struct sink *ps, int *nh, int *np)
+{
+	static const char *const two[] = {"127.0.0.2", "127.0.0.1"};
+	static const char *const v6first[] = {"[::1]", "127.0.0.1"};
+	static const char *const bad[][1] = {
+	    {"hooks.test"}, {"127.0.0.1,127.0.0.2"}, {"127.0.0.1:80"}, {"[::1"}, {""}};
+	const char *many[COMMON_FETCH_MAX_ADDRS];
+	char *ca = xasprintf("%s/ca/ca.pem", tap_tmpdir());
+	char *url = xasprintf("https://hooks.test:%d/ok/" SECRET, hs->port);
+	char *purl = xasprintf("http://nowhere.invalid:%d/ok/" SECRET, ps->port);
+	struct common_fetch_opts o = {.ca_file = ca};
+	struct common_fetch *f = common_fetch_new(&o);
+	struct common_fetch_req rq = {.url = url, .addrs = two, .n_addrs = 2};
+	struct got g;
+	enum mp_err rc;
+
+	rc = run1(f, &rq, &g);
+	tap_ok(rc == ERR_OK && g.err == ERR_OK && g.status == 200,
+	       "pinned to 127.0.0.2 (nothing there) then 127.0.0.1: the second answers (%s)",
+	       g.error ? g.error : "");
+	got_free(&g);
+	++*nh;
+	rq.n_addrs = 1;
+	rc = run1(f, &rq, &g);
+	tap_ok(rc == ERR_OK && g.err == ERR_NET,
+	       "pinned to 127.0.0.2 alone: ERR_NET (the pin is what curl connects to)");
+	no_secret(&g, "pinned, refused");
+	got_free(&g);
+	rq.n_addrs = 2;
+	rq.addrs = v6first;
+	rc = run1(f, &rq, &g);
+	tap_ok(rc == ERR_OK && g.err == ERR_OK && g.status == 200,
+	       "pinned to [::1] then 127.0.0.1 (IPv6 in brackets taken): 200 (%s)",
+	       g.error ? g.error : "");
+	got_free(&g);
+	++*nh;
+	rq.addrs = two;
+	rq.addr = "127.0.0.1";
+	rc = run1(f, &rq, &g);
+	tap_ok(rc == ERR_OK && g.err == ERR_OK && g.status == 200, "addr and addrs together: 200");
+	got_free(&g);
+	++*nh;
+	rq.addr = NULL;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		rq.addrs = bad[i];
+		rq.n_addrs = 1;
+		tap_is_int(run1(f, &rq, &g), ERR_INVAL, "not an IP literal is refused: '%s'",
+			   bad[i][0]);
+	}
+	for (size_t i = 0; i < COMMON_FETCH_MAX_ADDRS; i++)
+		many[i] = "127.0.0.1";
+	rq.addrs = many;
+	rq.n_addrs = COMMON_FETCH_MAX_ADDRS - 1;
+	rq.addr = "127.0.0.1";
+	rc = run1(f, &rq, &g);
+	tap_ok(rc == ERR_OK && g.status == 200, "COMMON_FETCH_MAX_ADDRS addresses taken");
+	got_free(&g);
+	++*nh;
+	rq.n_addrs = COMMON_FETCH_MAX_ADDRS;
+	tap_is_int(run1(f, &rq, &g), ERR_INVAL, "one more is refused");
+	rq.addr = NULL;
+	rc = run1(f, &rq, &g);
+	tap_ok(rc == ERR_OK && g.status == 200, "COMMON_FETCH_MAX_ADDRS in addrs alone are taken");
+	got_free(&g);
+	++*nh;
+	common_fetch_free(f);
+
+	/* A name no resolver knows: only the pin can make this work. */
+	f = common_fetch_new(&o);
+	rq = (struct common_fetch_req){
+	    .url = purl, .addrs = two + 1, .n_addrs = 1, .allow_http = true};
+	rc = run1(f, &rq, &g);
+	tap_ok(rc == ERR_OK && g.status == 200,
+	       "nowhere.invalid pinned to 127.0.0.1: curl never resolved it");
+	got_free(&g);
+	++*np;
+	/* The certificate is still checked against the URL's host, not the address. */
+	free(url);
+	url = xasprintf("https://other.test:%d/ok/" SECRET, hs->port);
+	rq = (struct common_fetch_req){.url = url, .addrs = two + 1, .n_addrs = 1};
+	rc = run1(f, &rq, &g);
+	tap_ok(rc == ERR_OK && g.err == ERR_TLS && strstr(g.error, "host name"),
+	       "pinned other.test: the certificate for hooks.test is refused (%s)", g.error);
+	no_secret(&g, "pinned host name mismatch");
+	got_free(&g);
+	common_fetch_free(f);
+	free(url);
+	free(purl);
+	free(ca);
+}
+
+static void test_url_host(void)
+{
+	char h[64], tiny[4];
+	unsigned port = 0;
+
+	tap_ok(common_fetch_url_host("https://hooks.test:8443/x/" SECRET, h, sizeof h, &port) ==
+		       ERR_OK &&
+		   strcmp(h, "hooks.test") == 0 && port == 8443,
+	       "url_host: host and explicit port");
+	tap_ok(common_fetch_url_host("https://Hooks.Example/x", h, sizeof h, &port) == ERR_OK &&
+		   strcmp(h, "Hooks.Example") == 0 && port == 443,
+	       "url_host: https defaults to 443 (%s %u)", h, port);
+	tap_ok(common_fetch_url_host("http://hooks.test/x", h, sizeof h, &port) == ERR_OK &&
+		   port == 80,
+	       "url_host: http defaults to 80");
+	tap_ok(common_fetch_url_host("http://[::1]:99/x", h, sizeof h, &port) == ERR_OK &&
+		   strcmp(h, "::1") == 0 && port == 99,
+	       "url_host: an IPv6 literal without its brackets (%s)", h);
+	tap_ok(common_fetch_url_host("https://192.0.2.7/x", h, sizeof h, &port) == ERR_OK &&
+		   strcmp(h, "192.0.2.7") == 0,
+	       "url_host: an IPv4 literal");
+	port = 7;
+	tap_is_int(common_fetch_url_host("not a url", h, sizeof h, &port), ERR_INVAL,
+		   "url_host: not a URL");
+	tap_is_int(common_fetch_url_host(NULL, h, sizeof h, &port), ERR_INVAL, "url_host: NULL");
+	tap_is_int(common_fetch_url_host("https://hooks.test/", tiny, sizeof tiny, &port),
+		   ERR_INVAL, "url_host: a host that does not fit");
+	tap_is_int((int)port, 7, "url_host: port untouched on failure");
+}
+
 int main(void)
 {
 	struct sink hs = {0}, ps = {0};
-	char *cmd = xasprintf("sh '%s/tests/lib/testca.sh' '%s/ca' hooks.test >/dev/null",
-			      tap_srcdir(), tap_tmpdir());
-	char *cert = xasprintf("%s/ca/cert.pem", tap_tmpdir());
-	char *key = xasprintf("%s/ca/key.pem", tap_tmpdir());
-	char *ca = xasprintf("%s/ca/ca.pem", tap_tmpdir());
-	struct common_fetch_opts o = {.ca_file = ca};
+	struct sink_ca ca = {0};
+	struct common_fetch_opts o = {0};
 	struct common_fetch *f;
 	int nh = 0, np = 0;
 	struct got g;
 
-	if (system(cmd) != 0)
+	if (!sink_ca_make(&ca, "hooks.test"))
 		tap_skip_all("openssl could not make a test CA");
-	if (!sink_start(&hs, "https", cert, key) || !sink_start(&ps, "http", NULL, NULL)) {
+	if (!sink_start(&hs, "https", ca.cert, ca.key) || !sink_start(&ps, "http", NULL, NULL)) {
 		tap_ok(0, "the HTTP sink starts (/usr/bin/python3 tests/lib/http_sink.py)");
 		sink_stop(&hs);
 		sink_stop(&ps);
+		sink_ca_free(&ca);
 		return tap_done();
 	}
+	o.ca_file = ca.ca;
 	o.port_override = (unsigned)hs.port;
 	f = common_fetch_new(&o);
 	memset(&g, 0, sizeof g);
@@ -429,11 +463,10 @@ int main(void)
 	test_refused_and_bad();
 	common_fetch_free(f);
 	test_plain_http(&ps, &np);
+	test_pinning(&hs, &ps, &nh, &np);
+	test_url_host();
 	sink_stop(&hs);
 	sink_stop(&ps);
-	free(cmd);
-	free(cert);
-	free(key);
-	free(ca);
+	sink_ca_free(&ca);
 	return tap_done();
 }

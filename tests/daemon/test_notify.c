@@ -428,7 +428,7 @@ static void test_webhook(void)
 	fact_is(f, "keys",
 		"version,event,episode_id,domain,check,severity,status,current_severity,"
 		"started_at,fired_at,ended_at,duration_seconds,failures,summary,findings,"
-		"dashboard_url,sent_at",
+		"url,dashboard_url,sent_at",
 		"webhook: versioned body, fixed key order");
 	fact_is(f, "version", "\"1\"", "webhook: version 1");
 	fact_is(f, "event", "\"alert.firing\"", "webhook: event");
@@ -448,8 +448,10 @@ static void test_webhook(void)
 		"[{\"code\":\"DKIM_KEY_MISSING\",\"severity\":\"critical\",\"message\":\"s1 has no "
 		"key\",\"fix\":\"Publish the TXT record: v=DKIM1; k=rsa; p=MIIB\"}]",
 		"webhook: findings");
-	fact_is(f, "dashboard_url", "\"https://status.example.com/domain/example.com\"",
-		"webhook: dashboard url");
+	fact_is(f, "url", "\"https://status.example.com/domain/example.com\"",
+		"webhook: url is the domain's status page");
+	fact_is(f, "dashboard_url", "\"https://status.example.com\"",
+		"webhook: dashboard_url is the overview");
 	fact_is(f, "sent_at", "\"2026-08-22T14:05:30Z\"", "webhook: sent_at");
 	free(f);
 	daemon_notify_msg_free(&m);
@@ -485,7 +487,8 @@ static void test_webhook_kinds(void)
 	fact_is(f, "ended_at", "\"2026-08-22T16:08:00Z\"", "webhook resolved: ended_at");
 	fact_is(f, "duration_seconds", "7500", "webhook resolved: duration in seconds");
 	fact_is(f, "current_severity", "\"warn\"", "webhook resolved: what remains");
-	fact_is(f, "dashboard_url", "null", "webhook: no dashboard, null");
+	fact_is(f, "url", "null", "webhook: no public URL, url null");
+	fact_is(f, "dashboard_url", "null", "webhook: no public URL, dashboard_url null");
 	free(f);
 	daemon_notify_msg_free(&m);
 	daemon_alert_group_free(&g);
@@ -497,6 +500,7 @@ static void test_webhook_kinds(void)
 	fact_is(f, "event", "\"test\"", "webhook test: event test");
 	fact_is(f, "domain", "null", "webhook test: domain null");
 	fact_has(f, "findings", "ops-hook", "webhook test: names the channel");
+	fact_is(f, "url", "\"https://status.example.com\"", "webhook test: url is the overview");
 	free(f);
 	daemon_notify_msg_free(&m);
 	daemon_alert_group_free(&g);
@@ -559,8 +563,12 @@ static void test_mail(void)
 		 "mail: text part lists finding and fix");
 	fact_has(f, "plain", "RESOLVED  SPF: SPF too many lookups\n  lasted 2h 5m",
 		 "mail: text part has the resolve with its duration");
-	fact_has(f, "plain", "Dashboard: https://status.example.com/domain/example.com",
-		 "mail: dashboard link");
+	fact_has(f, "plain", "Dashboard:\nhttps://status.example.com/domain/example.com\n",
+		 "mail: the text part links the domain page, on a line of its own");
+	fact_has(f, "html",
+		 "<a href=\"https://status.example.com/domain/example.com\">Open example.com on "
+		 "the status page</a>",
+		 "mail: the HTML part links the domain page");
 	fact_has(f, "html", "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;",
 		 "mail: HTML escapes text from DNS");
 	{
@@ -689,6 +697,71 @@ static void test_mail_refusals(void)
 	daemon_alert_group_free(&g);
 }
 
+/*
+ * [web] public_url reaches every channel as the domain page link, escaped
+ * for each: the base loses its query and fragment, anything that is not a
+ * URI character is percent-encoded, & becomes &amp; in HTML only.
+ */
+static void test_links(void)
+{
+	static const struct daemon_notify_opts odd = {
+	    .dashboard_url = "https://s.example/a b\"c<d>|e\\f%zz%41&x=1//?q=<y>#frag"};
+	static const char want[] =
+	    "https://s.example/a%20b%22c%3Cd%3E%7Ce%5Cf%25zz%41&x=1/domain/b%C3%BCcher.example";
+	struct daemon_alert_group g;
+	struct daemon_notify_msg m;
+	char *s, *f, *big = xcalloc(1, 3001);
+
+	group(&g, "b\xc3\xbc"
+		  "cher.example");
+	add_finding(add_event(&g, DAEMON_ALERT_FIRING_EV, "dkim", SEV_CRITICAL), "DKIM_KEY_MISSING",
+		    SEV_CRITICAL, "m", NULL);
+	s = daemon_notify_link(&odd, g.domain);
+	tap_is_str(s, want, "link: query and fragment dropped, unsafe bytes and stray %% encoded");
+	free(s);
+	if (daemon_notify_slack(&g, &odd, &m) != ERR_OK)
+		fatal("slack");
+	f = check("slack", m.body, m.body_len, NULL);
+	fact_is(f, "button", want, "link: the Slack button carries it exactly");
+	free(f);
+	daemon_notify_msg_free(&m);
+	if (daemon_notify_webhook(&g.events[0], &odd, "m1", T0, NULL, 0, &m) != ERR_OK)
+		fatal("webhook");
+	f = check("webhook", m.body, m.body_len, NULL);
+	s = xasprintf("\"%s\"", want);
+	fact_is(f, "url", s, "link: the webhook's url carries it exactly");
+	free(s);
+	fact_is(f, "dashboard_url", "\"https://s.example/a%20b%22c%3Cd%3E%7Ce%5Cf%25zz%41&x=1\"",
+		"link: the webhook's dashboard_url is the overview");
+	free(f);
+	daemon_notify_msg_free(&m);
+	if (daemon_notify_mail(&g, &odd, &mopts, "46", T0, &m) != ERR_OK)
+		fatal("mail");
+	f = check("mail", m.body, m.body_len, NULL);
+	mail_shape(f, "mail with an odd link");
+	s = xasprintf("\n%s\n", want);
+	fact_has(f, "plain", s, "link: the text part carries it on its own line");
+	free(s);
+	fact_has(f, "html",
+		 "<a href=\"https://s.example/a%20b%22c%3Cd%3E%7Ce%5Cf%25zz%41&amp;x=1/domain/"
+		 "b%C3%BCcher.example\">Open b\xc3\xbc"
+		 "cher.example on the status page</a>",
+		 "link: the HTML part escapes & in the href");
+	free(f);
+	daemon_notify_msg_free(&m);
+	/* Too long for Slack's button: no link anywhere rather than a refused message. */
+	memcpy(big, "https://s.example/", 18);
+	memset(big + 18, 'p', 2982);
+	if (daemon_notify_mail(&g, &(struct daemon_notify_opts){.dashboard_url = big}, &mopts, "47",
+			       T0, &m) != ERR_OK)
+		fatal("mail");
+	tap_ok(strstr(m.body, "Dashboard:") == NULL && strstr(m.body, "href") == NULL,
+	       "link: over %d bytes, left out", DAEMON_NOTIFY_MAX_LINK);
+	daemon_notify_msg_free(&m);
+	daemon_alert_group_free(&g);
+	free(big);
+}
+
 int main(void)
 {
 	test_helpers();
@@ -707,5 +780,6 @@ int main(void)
 	test_mail();
 	test_mail_hostile();
 	test_mail_kinds();
+	test_links();
 	return tap_done();
 }

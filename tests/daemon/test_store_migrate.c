@@ -2,9 +2,10 @@
  * tests/daemon/test_store_migrate: schema migrations.  The test builds a
  * version-1 database with rows in it (as a version-1 mailpulsed would have
  * left it), upgrades it to the current version (every later step in one
- * open) and checks the data, the backfill of step 2 and the table and
- * column of step 3; each step is applied once; a failing step rolls back whole and
- * leaves the database at the previous version.
+ * open) and checks the data, the backfill of step 2, the table and column
+ * of step 3 and the SPF tree column of step 4; each step is applied once; a
+ * failing step rolls back whole and leaves the database at the previous
+ * version.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,7 @@ static void check_upgraded(struct daemon_store *s)
 	tap_ok(daemon_store_result_last(s, "m.example", "spf", true, &r) == ERR_OK &&
 		   r.spf_lookups == 9 && r.severity == SEV_WARN,
 	       "the v1 result reads back");
+	tap_ok(r.spf_tree_json == NULL, "step 4: a v1 result has no SPF tree");
 	daemon_store_result_clear(&r);
 	tap_ok(daemon_store_result_latest(s, "m.example", &pairs) == ERR_OK && pairs.n == 2 &&
 		   pairs.v[0].ok_at == 900 && pairs.v[1].ok_at == -1,
@@ -146,6 +148,22 @@ static void check_upgraded(struct daemon_store *s)
 	       "mark_sent works after the upgrade");
 	tap_is_int(qint(s, "SELECT sent FROM channel_stats WHERE channel = 'mail'"), 1,
 		   "and counts");
+	{
+		struct daemon_store_result nr = {.domain = "m.example",
+						 .check = "spf",
+						 .at = 3000,
+						 .severity = SEV_OK,
+						 .spf_lookups = 2,
+						 .spf_void_lookups = 0,
+						 .spf_tree_json = "{\"domain\":\"m.example\"}"};
+
+		tap_ok(daemon_store_result_add(s, &nr, NULL, NULL) == ERR_OK &&
+			   daemon_store_result_last(s, "m.example", "spf", false, &r) == ERR_OK &&
+			   r.spf_tree_json != NULL &&
+			   strcmp(r.spf_tree_json, "{\"domain\":\"m.example\"}") == 0,
+		       "step 4: a new result keeps its SPF tree");
+		daemon_store_result_clear(&r);
+	}
 }
 
 static void test_upgrade(void)

@@ -5,9 +5,11 @@
  * the event kinds and severities.  Every builder runs; the e-mail must keep
  * its promises: CRLF line ends only, 7-bit, no line over 998 octets, no
  * line that is a lone "." (SMTP end of data), and nothing after the header
- * block that looks like a header of ours injected by a CR or LF.  Also feeds
+ * block that looks like a header of ours injected by a CR or LF; the status
+ * page link holds URI characters only, whatever the configured base.  Also feeds
  * the findings through the engine so its text caps run.
  */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -72,6 +74,21 @@ static void check_mail(const struct daemon_notify_msg *m)
 	}
 }
 
+/* A link is URI characters only (daemon_notify_link): safe in JSON, HTML and Slack as is. */
+static void check_link(const struct daemon_notify_opts *o, const char *domain)
+{
+	char *l = daemon_notify_link(o, domain);
+
+	for (const char *p = l; p != NULL && *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f || strchr("\"<>|\\^`{}", *p) != NULL ||
+		    (p[0] == '%' &&
+		     !(isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]))))
+			abort();
+	if (l != NULL && strlen(l) > DAEMON_NOTIFY_MAX_LINK)
+		abort();
+	free(l);
+}
+
 static void build(const struct daemon_alert_group *g, const char *from_name, const char *url)
 {
 	static const char *const to[] = {"alice@example.org", "bob@example.org"};
@@ -81,6 +98,7 @@ static void build(const struct daemon_alert_group *g, const char *from_name, con
 	static const unsigned char key[16] = "0123456789abcdef";
 	struct daemon_notify_msg m;
 
+	check_link(&o, g->domain);
 	if (daemon_notify_slack(g, &o, &m) != ERR_OK)
 		abort();
 	daemon_notify_msg_free(&m);

@@ -11,60 +11,28 @@
 # Checks are triggered through POST /api/v1/domains/NAME/check (the interval
 # minimum is 30 s); every wait is bounded by a deadline.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/tap.sh"
-MPD="$top_builddir/mailpulsed"
+. "$top_srcdir/tests/lib/daemon.sh"
 FIX="$top_srcdir/tests/fixtures/daemon"
-PY=/usr/bin/python3
 TOKEN=daemon-test-token-0123456789abcdef
 
-command -v nsd >/dev/null 2>&1 || [ -x /usr/sbin/nsd ] || skip_all "nsd is not installed"
-command -v curl >/dev/null 2>&1 || skip_all "curl is not installed"
-[ -x "$PY" ] || skip_all "no /usr/bin/python3"
+need_tools nsd curl
+need_python
 [ -x "$MPD" ] || bail "no mailpulsed binary at $MPD"
 
-# wait_for SECONDS CMD...: run CMD every 0.2 s until it succeeds or the deadline passes.
-wait_for() {
-  local end=$(($(date +%s) + $1)); shift
-  until "$@"; do [ "$(date +%s)" -lt "$end" ] || return 1; sleep 0.2; done
-}
-
 # --- the world: zones (copied, so the test can break them), NSD, CA, sink
-ZONES="$TESTTMP/zones"; mkdir -p "$ZONES"
-cp "$FIX"/*.zone "$ZONES/"
-export NSD_SH_OWNER=$$
-DNSPORT=$(sh "$top_srcdir/tests/lib/nsd.sh" start "$TESTTMP/nsd" "$ZONES") || bail "NSD did not start"
-CLEANUP="sh '$top_srcdir/tests/lib/nsd.sh' stop '$TESTTMP/nsd'; "
-CA=$(sh "$top_srcdir/tests/lib/testca.sh" "$TESTTMP/ca" localhost) || bail "test CA"
-mkdir -p "$TESTTMP/sink"
-$PY "$top_srcdir/tests/lib/http_sink.py" "$TESTTMP/sink.port" "$TESTTMP/sink" \
-  "$TESTTMP/ca/cert.pem" "$TESTTMP/ca/key.pem" 2>"$TESTTMP/sink.log" &
-SINK_PID=$!
-CLEANUP="$CLEANUP kill $SINK_PID 2>/dev/null; "
-wait_for 10 test -s "$TESTTMP/sink.port" || bail "HTTP sink did not start"
-SP=$(cat "$TESTTMP/sink.port")
-WEB=$(sh "$top_srcdir/tests/lib/nsd.sh" freeport) || bail "no free port"
-SECRET="whsec_$($PY -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')"
+zones_copy "$FIX"/*.zone
+nsd_start "$ZONES"
+ca_make localhost
+sink_start tls
+web_port
+SECRET=$(webhook_secret)
 
-CONF="$TESTTMP/mailpulse.conf"
 write_conf() {
-  cat >"$CONF" <<EOC
-[daemon]
-state_dir = $TESTTMP/state
-check_interval = 30s
-jitter = 0s
-failure_threshold = 2
-success_threshold = 2
-group_wait = 1s
-[dns]
-resolvers = 127.0.0.1:$DNSPORT
-[web]
-listen = 127.0.0.1:$WEB
-token = $TOKEN
-[domain alpha.test]
-selectors = mp1
-discover_selectors = no
-[domain beta.test]
-selectors = mp1
-discover_selectors = no
+  {
+    conf_daemon
+    conf_web
+    conf_domains alpha.test beta.test
+    cat <<EOC
 [alert ops-slack]
 type = slack
 url = https://localhost:$SP/ok/slack-secret-path
@@ -76,6 +44,7 @@ url = https://localhost:$SP/seq/500,200/hook
 ca_file = $CA
 secret = $SECRET
 EOC
+  } >"$CONF"
   chmod 600 "$CONF"
 }
 write_conf
@@ -93,7 +62,6 @@ is "$RC" 1 "--check-config: a bad config exits 1"
 has "$OUT" "bad.conf:" "--check-config: the error names the file and line"
 
 # --- mailpulse alert-test: the same payload builder and transport, synchronously
-MP="$top_builddir/mailpulse"
 OUT=$("$MP" alert-test ops-slack -c "$CONF" 2>&1); RC=$?
 is "$RC" 0 "alert-test ops-slack: exit 0"
 has "$OUT" "alert-test ops-slack: ok" "alert-test: reports ok"
@@ -101,15 +69,7 @@ has "$(cat "$TESTTMP"/sink/*.req 2>/dev/null)" "POST /ok/slack-secret-path" "ale
 "$MP" alert-test nosuch -c "$CONF" >/dev/null 2>&1; is "$?" 3 "alert-test with an unknown channel: exit 3"
 
 # --- start
-LOG="$TESTTMP/daemon.log"
-start_daemon() {
-  "$MPD" -c "$CONF" 2>>"$LOG" &
-  DPID=$!
-}
 start_daemon
-CLEANUP="kill -9 \$DPID 2>/dev/null; $CLEANUP"
-URL="http://127.0.0.1:$WEB"
-ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/-/ready")" = 200 ]; }
 wait_for 30 ready; ok $? "/-/ready becomes 200 after the first round"
 METRICS=$(curl -s "$URL/metrics")
 has "$METRICS" 'mailpulse_check_success{domain="alpha.test",check="dkim"} 1' "/metrics: alpha.test DKIM passes"
@@ -118,7 +78,6 @@ STATUS=$(curl -s "$URL/api/v1/domains" | /usr/bin/python3 -c 'import json,sys
 print({d["name"]: d["status"] for d in json.load(sys.stdin)["domains"]}.get("beta.test"))')
 is "$STATUS" ok "API: a healthy domain's status is ok"
 
-check_now() { curl -s -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" "$URL/api/v1/domains/$1/check"; }
 # sink_grep PATTERN: request files whose first line (METHOD PATH) matches PATTERN
 sink_files() { grep -l "^POST $1" "$TESTTMP"/sink/*.req 2>/dev/null; }
 sink_body_has() { # path-pattern text: some request to the path holds text
@@ -133,10 +92,8 @@ poke_until() {
 }
 
 # --- break alpha.test: drop its DKIM key, bump the serial, NSD reloads on SIGHUP
-sed -e '/^mp1._domainkey/d' -e 's/ 1 3600 600 86400 1$/ 2 3600 600 86400 1/' "$FIX/alpha.test.zone" >"$ZONES/alpha.test.zone"
-kill -HUP "$(cat "$TESTTMP/nsd/harness.pid")"
-gone() { [ -z "$(dig +short +norecurse -p "$DNSPORT" @127.0.0.1 mp1._domainkey.alpha.test TXT 2>/dev/null)" ]; }
-wait_for 20 gone; ok $? "NSD serves alpha.test without its DKIM key"
+zone_set alpha.test 2 drop-dkim
+wait_for 20 no_key alpha.test; ok $? "NSD serves alpha.test without its DKIM key"
 wait_for 60 poke_until alpha.test /ok/slack-secret-path "alpha.test"; ok $? "the firing Slack message arrived"
 F=$(grep -l "alpha.test" $(sink_files /ok/slack-secret-path) | head -1)
 has "$(cat "$F")" "DKIM" "the Slack message names the broken check"
@@ -146,30 +103,14 @@ hook_n() { sink_files /seq/500,200/hook | wc -l; }
 hooks_ge() { [ "$(hook_n)" -ge "$1" ]; }
 wait_for 30 hooks_ge 2; ok $? "the webhook was retried after its 500"
 HOOK=$(sink_files /seq/500,200/hook | tail -1)
-SIG=$($PY - "$HOOK" "$SECRET" <<'EOP'
-import base64, hashlib, hmac, sys
-raw = open(sys.argv[1], "rb").read()
-head, body = raw.split(b"\n\n", 1)
-h = {}
-for line in head.decode().split("\n")[1:]:
-    k, _, v = line.partition(": ")
-    h[k.lower()] = v
-key = base64.b64decode(sys.argv[2][len("whsec_"):])
-msg = h["webhook-id"].encode() + b"." + h["webhook-timestamp"].encode() + b"." + body
-want = base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode()
-got = [s.split(",", 1)[1] for s in h["webhook-signature"].split(" ")]
-print("valid" if want in got else "invalid")
-EOP
-)
+SIG=$(webhook_sig "$HOOK" "$SECRET")
 is "$SIG" valid "the webhook signature verifies with python's hmac"
 ids=$(for f in $(sink_files /seq/500,200/hook); do grep -i '^webhook-id:' "$f"; done | sort -u | wc -l)
 is "$ids" 1 "the retry kept the same webhook-id"
 
 # --- restore: the resolve arrives with the duration
-sed -e 's/ 1 3600 600 86400 1$/ 3 3600 600 86400 1/' "$FIX/alpha.test.zone" >"$ZONES/alpha.test.zone"
-kill -HUP "$(cat "$TESTTMP/nsd/harness.pid")"
-back() { [ -n "$(dig +short +norecurse -p "$DNSPORT" @127.0.0.1 mp1._domainkey.alpha.test TXT 2>/dev/null)" ]; }
-wait_for 20 back; ok $? "NSD serves the DKIM key again"
+zone_set alpha.test 3
+wait_for 20 has_key alpha.test; ok $? "NSD serves the DKIM key again"
 wait_for 60 poke_until alpha.test /ok/slack-secret-path "lasted"; ok $? "the resolved Slack message arrived with its duration"
 METRICS=$(curl -s "$URL/metrics")
 has "$METRICS" 'mailpulse_check_success{domain="alpha.test",check="dkim"} 1' "/metrics: alpha.test DKIM passes again"
@@ -207,12 +148,9 @@ AFTER=$(ls "$TESTTMP"/sink/*.req | wc -l)
 is "$AFTER" "$BEFORE" "no notification is sent again after the restart"
 
 # --- SIGTERM: a clean, quick exit
-kill -TERM "$DPID"
-gone_pid() { ! kill -0 "$DPID" 2>/dev/null; }
-wait_for 5 gone_pid; ok $? "SIGTERM: the daemon exits within 5 s"
-wait "$DPID"; is "$?" 0 "SIGTERM: exit status 0"
+daemon_term 5 "SIGTERM: the daemon exits within 5 s" "SIGTERM: exit status 0"
 INTEG=$($PY -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("PRAGMA integrity_check").fetchone()[0])' "$TESTTMP/state/mailpulse.db" 2>&1)
 is "$INTEG" ok "PRAGMA integrity_check after SIGTERM"
 grep -q "slack-secret-path\|$SECRET\|$TOKEN" "$LOG"; is "$?" 1 "no secret in the daemon's log"
-[ "$_tap_failed" -eq 0 ] || { diag "daemon log:"; tail -60 "$LOG" | sed 's/^/# /'; }
+diag_log 60
 done_testing

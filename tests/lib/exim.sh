@@ -38,18 +38,12 @@
 # spool, log and maildir are made owned by Debian-exim here, and every parent
 # of DIR must let Debian-exim through (mode o+x).
 set -u
-PATH=$PATH:/usr/sbin:/sbin
-export PATH
-
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-SETSID=$(command -v setsid || true)
+# PATH (with /usr/sbin), PY, SETSID, die, alive, kill_pidfile, start_watchdog, wait_up.
+PROC_SH_NAME=exim.sh
+. "$(dirname "$0")/proc.sh"
 EXIM_USER=Debian-exim
-
-die() {
-	echo "exim.sh: $*" >&2
-	exit 1
-}
+# Stopping (kill_pidfile): TERM, then KILL after 2 s (40 polls of 50 ms).
+KILL_AFTER=40
 
 # N distinct TCP ports free on 127.0.0.1 right now (racy by nature; fine on a test box).
 free_ports() {
@@ -71,49 +65,6 @@ import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)
 s.close()
 ' "$1" 2>/dev/null
-}
-
-alive() {
-	if [ -r "/proc/$1/stat" ]; then
-		state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-		[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
-	else
-		kill -0 "$1" 2>/dev/null
-	fi
-}
-
-# Kill the process recorded in FILE (and its process group when it leads
-# one: Exim's delivery children), wait, remove FILE.
-kill_pidfile() {
-	[ -f "$1" ] || return 0
-	pid=$(cat "$1" 2>/dev/null)
-	rm -f "$1"
-	case "$pid" in '' | *[!0-9]*) return 0 ;; esac
-	target=$pid
-	[ "$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')" = "$pid" ] && target=-$pid
-	kill -TERM "$target" 2>/dev/null || return 0
-	i=0
-	while alive "$pid"; do
-		i=$((i + 1))
-		[ $i = 40 ] && kill -KILL "$target" 2>/dev/null
-		[ $i -gt 200 ] && break
-		sleep 0.05
-	done
-	[ "$target" = "$pid" ] || kill -KILL "$target" 2>/dev/null
-	return 0
-}
-
-start_watchdog() {
-	owner=${EXIM_SH_OWNER:-}
-	case "$owner" in '' | *[!0-9]*) return 0 ;; esac
-	(
-		trap '' HUP INT
-		while alive "$owner" && alive "$1"; do
-			sleep 1
-		done
-		kill -KILL "-$1" 2>/dev/null || kill -KILL "$1" 2>/dev/null
-	) </dev/null >/dev/null 2>&1 &
-	echo $! >"$2"
 }
 
 show_log() {
@@ -211,11 +162,10 @@ try_start() {
 	echo "$pid" >"$dir/harness.pid"
 	deadline=$(($(date +%s) + ${EXIM_SH_WAIT:-15}))
 	for p in "$1" "$2"; do
-		until accepts "$p"; do
-			alive "$pid" || { rm -f "$dir/harness.pid"; return 1; }
-			[ "$(date +%s)" -lt "$deadline" ] || return 2
-			sleep 0.05
-		done
+		wait_up "$pid" "$deadline" accepts "$p"
+		rc=$?
+		[ $rc = 1 ] && rm -f "$dir/harness.pid"
+		[ $rc = 0 ] || return $rc
 	done
 	return 0
 }
@@ -257,7 +207,7 @@ cmd_start() {
 		rc=$?
 		[ $rc = 0 ] && break
 		if [ $rc = 2 ]; then
-			kill_pidfile "$dir/harness.pid"
+			kill_pidfile "$dir/harness.pid" "$KILL_AFTER"
 			show_log
 			die "Exim on 127.0.0.1:$1/$2 did not accept within ${EXIM_SH_WAIT:-15}s"
 		fi
@@ -267,7 +217,7 @@ cmd_start() {
 		fi
 		attempt=$((attempt + 1))
 	done
-	start_watchdog "$(cat "$dir/harness.pid")" "$dir/watchdog.pid"
+	start_watchdog "${EXIM_SH_OWNER:-}" "$(cat "$dir/harness.pid")" "$dir/watchdog.pid"
 	echo "$1 $2" >"$dir/ports"
 	echo "$1 $2"
 }
@@ -276,8 +226,8 @@ cmd_stop() {
 	[ $# -eq 1 ] || die "usage: exim.sh stop DIR"
 	[ -d "$1" ] || return 0
 	dir=$(cd "$1" && pwd)
-	kill_pidfile "$dir/watchdog.pid"
-	kill_pidfile "$dir/harness.pid"
+	kill_pidfile "$dir/watchdog.pid" "$KILL_AFTER"
+	kill_pidfile "$dir/harness.pid" "$KILL_AFTER"
 	return 0
 }
 

@@ -43,22 +43,13 @@
 #   NSD_SH_SERVER_COUNT  NSD server processes (default 1; benchmarks raise it).
 #   NSD_SH_WAIT          seconds to wait for readiness (default 15).
 set -u
-# Debian puts nsd in /usr/sbin, which a non-root PATH often lacks.
-PATH=$PATH:/usr/sbin:/sbin
-export PATH
-
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-SETSID=$(command -v setsid || true)
+# PATH (with /usr/sbin), PY, SETSID, die, alive, kill_pidfile, start_watchdog, wait_up.
+PROC_SH_NAME=nsd.sh
+. "$(dirname "$0")/proc.sh"
 # Zone paths are kept one per line, so directories with spaces work.
 NL='
 '
 IFS=$NL
-
-die() {
-	echo "nsd.sh: $*" >&2
-	exit 1
-}
 
 # A port that is free for both UDP and TCP on 127.0.0.1 right now.
 free_port() {
@@ -85,53 +76,9 @@ need() {
 	command -v "$1" >/dev/null 2>&1 || die "$1 not found: run scripts/setup (Debian package $2)"
 }
 
-# True while process $1 runs (a zombie, which an init that never reaps
-# would keep around, counts as gone).
-alive() {
-	if [ -r "/proc/$1/stat" ]; then
-		state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-		[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
-	else
-		kill -0 "$1" 2>/dev/null
-	fi
-}
-
-# Kill the process whose pid is recorded in FILE (and its process group
-# when it leads one: NSD's server and xfrd children), wait, remove FILE.
-# TERM first; NSD takes seconds to shut down and keeps nothing we need, so
-# KILL follows after a quarter of a second.
-kill_pidfile() {
-	[ -f "$1" ] || return 0
-	pid=$(cat "$1" 2>/dev/null)
-	rm -f "$1"
-	case "$pid" in '' | *[!0-9]*) return 0 ;; esac
-	target=$pid
-	[ "$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')" = "$pid" ] && target=-$pid
-	kill -TERM "$target" 2>/dev/null || return 0
-	i=0
-	while alive "$pid"; do
-		i=$((i + 1))
-		[ $i = 5 ] && kill -KILL "$target" 2>/dev/null
-		[ $i -gt 200 ] && break
-		sleep 0.05
-	done
-	[ "$target" = "$pid" ] || kill -KILL "$target" 2>/dev/null
-	return 0
-}
-
-# A watchdog that stops PID when the owner process goes away.
-start_watchdog() {
-	owner=${NSD_SH_OWNER:-}
-	case "$owner" in '' | *[!0-9]*) return 0 ;; esac
-	(
-		trap '' HUP INT
-		while alive "$owner" && alive "$1"; do
-			sleep 1
-		done
-		kill -KILL "-$1" 2>/dev/null || kill -KILL "$1" 2>/dev/null
-	) </dev/null >/dev/null 2>&1 &
-	echo $! >"$2"
-}
+# Stopping (kill_pidfile): NSD takes seconds to shut down and keeps nothing
+# we need, so KILL follows TERM after a quarter of a second (5 polls).
+KILL_AFTER=5
 
 # Collect zone files (FILE.zone or directories of them) into $zones.
 collect_zones() {
@@ -212,14 +159,10 @@ try_start() {
 	deadline=$(($(date +%s) + ${NSD_SH_WAIT:-15}))
 	for f in $zones; do
 		name=$(basename "$f" .zone)
-		until answers "$port" "$name"; do
-			if ! alive "$pid"; then
-				rm -f "$dir/harness.pid"
-				return 1
-			fi
-			[ "$(date +%s)" -lt "$deadline" ] || return 2
-			sleep 0.05
-		done
+		wait_up "$pid" "$deadline" answers "$port" "$name"
+		rc=$?
+		[ $rc = 1 ] && rm -f "$dir/harness.pid"
+		[ $rc = 0 ] || return $rc
 	done
 	return 0
 }
@@ -257,7 +200,7 @@ cmd_start() {
 		rc=$?
 		[ $rc = 0 ] && break
 		if [ $rc = 2 ]; then
-			kill_pidfile "$dir/harness.pid"
+			kill_pidfile "$dir/harness.pid" "$KILL_AFTER"
 			show_log
 			die "NSD on 127.0.0.1:$port did not answer within ${NSD_SH_WAIT:-15}s"
 		fi
@@ -269,7 +212,7 @@ cmd_start() {
 		fi
 		attempt=$((attempt + 1))
 	done
-	start_watchdog "$(cat "$dir/harness.pid")" "$dir/watchdog.pid"
+	start_watchdog "${NSD_SH_OWNER:-}" "$(cat "$dir/harness.pid")" "$dir/watchdog.pid"
 	echo "$port" >"$dir/port"
 	echo "$port"
 }
@@ -298,10 +241,10 @@ while True:
 	while [ ! -s "$dir/silent.port" ]; do
 		i=$((i + 1))
 		alive "$pid" || die "silent socket helper exited"
-		[ $i -lt 200 ] || { kill_pidfile "$dir/silent.pid"; die "silent socket helper did not start"; }
+		[ $i -lt 200 ] || { kill_pidfile "$dir/silent.pid" "$KILL_AFTER"; die "silent socket helper did not start"; }
 		sleep 0.05
 	done
-	start_watchdog "$pid" "$dir/silent-watchdog.pid"
+	start_watchdog "${NSD_SH_OWNER:-}" "$pid" "$dir/silent-watchdog.pid"
 	cat "$dir/silent.port"
 }
 
@@ -309,10 +252,10 @@ cmd_stop() {
 	[ $# -eq 1 ] || die "usage: nsd.sh stop DIR"
 	[ -d "$1" ] || return 0
 	dir=$(cd "$1" && pwd)
-	kill_pidfile "$dir/watchdog.pid"
-	kill_pidfile "$dir/silent-watchdog.pid"
-	kill_pidfile "$dir/harness.pid"
-	kill_pidfile "$dir/silent.pid"
+	kill_pidfile "$dir/watchdog.pid" "$KILL_AFTER"
+	kill_pidfile "$dir/silent-watchdog.pid" "$KILL_AFTER"
+	kill_pidfile "$dir/harness.pid" "$KILL_AFTER"
+	kill_pidfile "$dir/silent.pid" "$KILL_AFTER"
 	return 0
 }
 

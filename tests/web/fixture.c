@@ -1,7 +1,9 @@
 /*
  * tests/web/fixture: hostile fixture snapshots (see fixture.h).
  */
+#include <stdio.h>
 #include <string.h>
+#include <zlib.h>
 #include "common/xmalloc.h"
 #include "tests/web/fixture.h"
 
@@ -283,4 +285,54 @@ struct web_snapshot *fixture_single(int64_t now, const char *status)
 	d = add_domain(s, "one.example", "one.example", status, now - 30);
 	add_check(d, "spf", status, WEB_STATE_OK, now - 30, now - 30);
 	return s;
+}
+
+struct web_snapshot *fixture_many(int64_t now, size_t n)
+{
+	static const char *const checks[] = {"spf",	"dkim",	   "dmarc", "mx",
+					     "mta-sts", "tls-rpt", "bimi"};
+	struct web_snapshot *s = web_snapshot_new();
+
+	s->generated_at = now;
+	s->version = xstrdup("0.3.0-test");
+	s->ready = true;
+	s->refresh_seconds = 60;
+	for (size_t i = 0; i < n; i++) {
+		char name[64];
+		struct web_domain *d;
+
+		snprintf(name, sizeof name, "d%06zu.example", i);
+		d = add_domain(s, name, name, i % 50 == 7 ? "critical" : "ok", now - 60);
+		for (size_t c = 0; c < sizeof checks / sizeof checks[0]; c++)
+			add_check(d, checks[c], i % 50 == 7 && c == 2 ? "critical" : "ok",
+				  WEB_STATE_OK, now - 60, now - 60);
+		for (size_t k = 0; k < WEB_HISTORY_DAYS; k++)
+			d->days[k] = (i + k) % 41 == 0 ? WEB_DAY_WARN : WEB_DAY_OK;
+	}
+	return s;
+}
+
+char *web_fixture_gunzip(const char *gz, size_t len, size_t *out_len)
+{
+	z_stream z = {0};
+	size_t cap = len * 64 + 1024;
+	char *out = xmalloc(cap);
+	int rc;
+
+	if (inflateInit2(&z, 15 + 16) != Z_OK) {
+		free(out);
+		return NULL;
+	}
+	z.next_in = (Bytef *)(uintptr_t)gz;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out;
+	z.avail_out = (uInt)cap;
+	rc = inflate(&z, Z_FINISH);
+	*out_len = cap - z.avail_out;
+	inflateEnd(&z);
+	if (rc != Z_STREAM_END || z.avail_in != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }

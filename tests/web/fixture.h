@@ -29,4 +29,15 @@ struct web_snapshot *fixture_snapshot(int64_t now);
 /* One domain "one.example" whose status is status ("ok", "warn", ...); ready. */
 struct web_snapshot *fixture_single(int64_t now, const char *status);
 
+/*
+ * A fleet: n domains "d000000.example" ... with seven checks and 90 days of
+ * history each, one in fifty failing DMARC.  For the cache tests: the page
+ * of a few thousand domains takes long enough to render to overlap with
+ * other requests.  Free with web_snapshot_free().
+ */
+struct web_snapshot *fixture_many(int64_t now, size_t n);
+
+/* Inflate a gzip member (a gzip-coded page); NULL when it is not one.  Caller frees. */
+char *web_fixture_gunzip(const char *gz, size_t len, size_t *out_len);
+
 #endif

@@ -2,8 +2,9 @@
  * tests/web/test_http: the real server (web/http over libmicrohttpd) on
  * 127.0.0.1 with a free port, spoken to over the wire with raw sockets:
  * status codes, security headers, methods, auth, body and URI limits, the
- * idle timeout (slowloris), the per-IP limit, and snapshots swapped while
- * requests run (the ASan build checks nothing is used after free).
+ * idle timeout (slowloris), the per-IP limit, gzip and conditional GET
+ * of the cached pages, and snapshots swapped while requests run (the ASan
+ * build checks nothing is used after free).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -477,6 +478,99 @@ static void swap_under_load(struct web_http *h, unsigned port)
 	       bad);
 }
 
+/* GET path with one extra header line (or none); *etag gets the ETag. */
+static void get_tagged(unsigned port, const char *path, const char *extra, struct resp *r,
+		       char *etag, size_t etagsz)
+{
+	http(port, "GET", path, extra, r);
+	if (header(r, "ETag", etag, etagsz) == NULL)
+		etag[0] = '\0';
+}
+
+/* The cached pages: gzip when accepted, strong ETags, 304 for If-None-Match. */
+static void encodings(unsigned port)
+{
+	struct resp id, gz, r;
+	char tag[128], gztag[128], buf[256], *extra;
+	size_t n = 0;
+	char *back;
+
+	get_tagged(port, "/", NULL, &id, tag, sizeof tag);
+	tap_ok(id.status == 200 && header(&id, "Content-Encoding", buf, sizeof buf) == NULL &&
+		   header_is(&id, "Vary", "Accept-Encoding") && strlen(tag) == 34 && tag[0] == '"',
+	       "no Accept-Encoding: identity, Vary: Accept-Encoding, ETag %s", tag);
+	get_tagged(port, "/", "Accept-Encoding: deflate, GZIP;q=0.5, br\r\n", &gz, gztag,
+		   sizeof gztag);
+	back = gz.body ? web_fixture_gunzip(gz.body, gz.body_len, &n) : NULL;
+	tap_ok(gz.status == 200 && header_is(&gz, "Content-Encoding", "gzip") &&
+		   header_is(&gz, "Content-Type", "text/html; charset=utf-8") &&
+		   header_is(&gz, "Content-Security-Policy", CSP) &&
+		   header_is(&gz, "Vary", "Accept-Encoding") && gz.body_len < id.body_len / 2 &&
+		   back != NULL && n == id.body_len && memcmp(back, id.body, n) == 0,
+	       "Accept-Encoding with gzip: gzip-coded (%zu of %zu bytes), same headers, inflates "
+	       "to the same page",
+	       gz.body_len, id.body_len);
+	free(back);
+	tap_ok(strlen(gztag) == 37 && strncmp(gztag, tag, 33) == 0 &&
+		   strcmp(gztag + 33, ".gz\"") == 0,
+	       "the gzip coding has its own tag: %s", gztag);
+	http(port, "GET", "/", "Accept-Encoding: gzip;q=0, identity\r\n", &r);
+	tap_ok(r.status == 200 && header(&r, "Content-Encoding", buf, sizeof buf) == NULL,
+	       "gzip;q=0: identity");
+	resp_free(&r);
+	extra = xasprintf("If-None-Match: \"x\", %s\r\n", tag);
+	http(port, "GET", "/", extra, &r);
+	free(extra);
+	tap_ok(r.status == 304 && r.body_len == 0 && header_is(&r, "ETag", tag) &&
+		   header_is(&r, "Vary", "Accept-Encoding") &&
+		   header_is(&r, "Cache-Control", "no-store") &&
+		   header_is(&r, "X-Content-Type-Options", "nosniff"),
+	       "If-None-Match with the tag: 304, no content, ETag/Vary/Cache-Control repeated");
+	resp_free(&r);
+	extra = xasprintf("If-None-Match: W/%s\r\nAccept-Encoding: gzip\r\n", gztag);
+	http(port, "GET", "/", extra, &r);
+	free(extra);
+	tap_is_int(r.status, 304, "weak comparison: W/ + the gzip tag, gzip accepted -> 304");
+	resp_free(&r);
+	extra = xasprintf("If-None-Match: %s\r\nAccept-Encoding: gzip\r\n", tag);
+	http(port, "GET", "/", extra, &r);
+	free(extra);
+	tap_ok(r.status == 200 && header_is(&r, "Content-Encoding", "gzip"),
+	       "the identity tag does not match the gzip representation -> 200");
+	resp_free(&r);
+	http(port, "GET", "/api/v1/domains", "If-None-Match: *\r\n", &r);
+	tap_is_int(r.status, 304, "If-None-Match: * -> 304");
+	resp_free(&r);
+	http(port, "GET", "/metrics", "Accept-Encoding: gzip\r\n", &r);
+	tap_ok(r.status == 200 && header_is(&r, "Content-Encoding", "gzip"), "metrics: gzip too");
+	resp_free(&r);
+	http(port, "GET", "/api/v1/domains?pretty=1", "Accept-Encoding: gzip\r\n", &r);
+	tap_ok(r.status == 200 && header(&r, "Content-Encoding", buf, sizeof buf) == NULL &&
+		   header(&r, "ETag", buf, sizeof buf) == NULL,
+	       "?pretty=1 (rendered per request): identity, no ETag");
+	resp_free(&r);
+	resp_free(&id);
+	resp_free(&gz);
+}
+
+/* A new snapshot with other content: the old tag no longer matches. */
+static void tag_changes(struct web_http *h, unsigned port)
+{
+	struct resp r;
+	char tag[128], tag2[128], *extra;
+
+	get_tagged(port, "/", NULL, &r, tag, sizeof tag);
+	resp_free(&r);
+	web_http_publish(h, fixture_snapshot(1714564800 + 86400));
+	extra = xasprintf("If-None-Match: %s\r\n", tag);
+	get_tagged(port, "/", extra, &r, tag2, sizeof tag2);
+	free(extra);
+	tap_ok(r.status == 200 && tag2[0] == '"' && strcmp(tag, tag2) != 0,
+	       "after a publish the old tag gets 200 and a new tag");
+	resp_free(&r);
+	web_http_publish(h, fixture_snapshot(1714564800));
+}
+
 /* A second server with per_ip_limit 2 and a long timeout. */
 static void per_ip(void)
 {
@@ -572,6 +666,8 @@ int main(void)
 	tap_ok(port > 0 && port != 8025, "port chosen: %u", port);
 	web_http_publish(h, fixture_snapshot(1714564800));
 	pages(port);
+	encodings(port);
+	tag_changes(h, port);
 	api(port);
 	not_found(port);
 	methods(port);
