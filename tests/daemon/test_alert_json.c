@@ -202,8 +202,8 @@ static char *record_with(const char *field, const char *value)
 					   "0",
 					   "0",
 					   "1787407440",
-					   "[{\"code\":\"DKIM_KEY_MISSING\",\"sev\":3,\"message\":"
-					   "\"no key\",\"fix\":\"publish\"}]"};
+					   ("[{\"code\":\"DKIM_KEY_MISSING\",\"sev\":3,\"message\":"
+					    "\"no key\",\"fix\":\"publish\"}]")};
 	char *out = xstrdup("{"), *t;
 
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
