@@ -234,17 +234,16 @@ static struct plan *plan_find(struct plan *p, size_t n, const char *sel)
 	return NULL;
 }
 
-static struct plan *plan_add(struct plan **p, size_t *n, const char *sel, bool configured,
+static struct plan *plan_add(struct plan *p, size_t *n, const char *sel, bool configured,
 			     const char *domain)
 {
-	struct plan *q = plan_find(*p, *n, sel);
+	struct plan *q = plan_find(p, *n, sel);
 
 	if (q != NULL) {
 		q->configured |= configured;
 		return q;
 	}
-	q = &(*p)[(*n)++]; /* plan_build sized the array */
-	memset(q, 0, sizeof *q);
+	q = &p[(*n)++]; /* plan_build sized the array (xcalloc: zeroed) */
 	q->selector = sel;
 	q->configured = configured;
 	q->qname = common_str_cat3(sel, "._domainkey.", domain);
@@ -265,12 +264,12 @@ static enum mp_err plan_build(const struct dns_dkim_key_opts *o, const char *dom
 	    xcalloc((o ? o->n_selectors + o->n_keyfiles : 0) + sizeof discovery / sizeof *discovery,
 		    sizeof **p);
 	for (size_t i = 0; o && i < o->n_selectors; i++)
-		plan_add(p, n, o->selectors[i], true, domain);
+		plan_add(*p, n, o->selectors[i], true, domain);
 	for (size_t i = 0; o && i < o->n_keyfiles; i++)
-		plan_add(p, n, o->keyfiles[i].selector, true, domain)->keyfile =
+		plan_add(*p, n, o->keyfiles[i].selector, true, domain)->keyfile =
 		    o->keyfiles[i].path;
 	for (size_t i = 0; !(o && o->no_discovery) && i < sizeof discovery / sizeof *discovery; i++)
-		plan_add(p, n, discovery[i], false, domain);
+		plan_add(*p, n, discovery[i], false, domain);
 	return ERR_OK;
 }
 
