@@ -244,8 +244,7 @@ static void print_stats(const struct dns_resolver *res)
 		st.cname_follows);
 }
 
-/* One `mailpulse check` run: postures are created as the runner has room and freed when reported.
- */
+/* One `mailpulse check` run: postures made as the runner has room, freed when reported. */
 struct check_run {
 	const struct check_args *a;
 	const struct dns_posture_opts *po;
@@ -301,10 +300,11 @@ static int run_checks(const struct check_args *a)
 	struct dns_posture_key *keys = xcalloc(a->keysel.n ? a->keysel.n : 1, sizeof *keys);
 	struct dns_posture_opts po = {0};
 	struct check_run run = {.a = a, .po = &po};
+	struct dns_orgdomain *psl = dns_orgdomain_new();
 	size_t n = a->domains.n, active = a->concurrency ? a->concurrency : 1000;
 	int rc = DAEMON_EXIT_USAGE;
 
-	po.psl = dns_orgdomain_new();
+	po.psl = psl;
 	if (make_resolver(a, &res) != ERR_OK) {
 		fputs("mailpulse check: bad --resolver (want an IP address with an optional "
 		      "port, e.g. 127.0.0.1:5353 or [::1]:53) or no usable resolv.conf\n",
@@ -349,7 +349,7 @@ out:
 	free(keys);
 	common_fetch_free(fetch);
 	dns_resolver_free(res);
-	dns_orgdomain_free((struct dns_orgdomain *)po.psl);
+	dns_orgdomain_free(psl);
 	return rc;
 }
 
