@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -19,6 +20,7 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include "common/crypto.h"
 #include "common/xmalloc.h"
@@ -168,10 +170,10 @@ static EVP_PKEY *ed25519_from_raw(const unsigned char *data, size_t len, const c
  * call: about 70 times slower (bench/README.md), and the posture check
  * decodes every key of every domain.  The published bytes are kept as the
  * SPKI (common_crypto_pubkey_eq() copes with other encodings of one key).
- * False: anything else or anything unusual; the caller takes the general
+ * NULL: anything else or anything unusual; the caller takes the general
  * path, which also words the reason.
  */
-static bool rsa_spki_fast(const unsigned char *data, size_t len, struct common_crypto_pubkey *out)
+static EVP_PKEY *rsa_spki_pkey(const unsigned char *data, size_t len)
 {
 	const unsigned char *p = data, *end, *q;
 	long inner;
@@ -179,10 +181,9 @@ static bool rsa_spki_fast(const unsigned char *data, size_t len, struct common_c
 	X509_ALGOR *alg = NULL;
 	ASN1_BIT_STRING *bs = NULL;
 	EVP_PKEY *pk = NULL;
-	bool ok = false;
 
 	if (len > COMMON_CRYPTO_B64_MAX)
-		return false;
+		return NULL;
 	r = ASN1_get_object(&p, &inner, &tag, &cls, (long)len);
 	if ((r & 0x80) || r != V_ASN1_CONSTRUCTED || tag != V_ASN1_SEQUENCE ||
 	    cls != V_ASN1_UNIVERSAL || p + inner != data + len)
@@ -198,19 +199,29 @@ static bool rsa_spki_fast(const unsigned char *data, size_t len, struct common_c
 		goto out;
 	q = bs->data;
 	pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, bs->length);
-	if (pk == NULL || q != bs->data + bs->length || EVP_PKEY_get_bits(pk) <= 0)
-		goto out;
+	if (pk != NULL && (q != bs->data + bs->length || EVP_PKEY_get_bits(pk) <= 0)) {
+		EVP_PKEY_free(pk);
+		pk = NULL;
+	}
+out:
+	ASN1_BIT_STRING_free(bs);
+	X509_ALGOR_free(alg);
+	ERR_clear_error();
+	return pk;
+}
+
+static bool rsa_spki_fast(const unsigned char *data, size_t len, struct common_crypto_pubkey *out)
+{
+	EVP_PKEY *pk = rsa_spki_pkey(data, len);
+
+	if (pk == NULL)
+		return false;
 	out->type = COMMON_CRYPTO_RSA;
 	out->bits = (unsigned)EVP_PKEY_get_bits(pk);
 	out->spki = (unsigned char *)xmemdup0(data, len);
 	out->spki_len = len;
-	ok = true;
-out:
 	EVP_PKEY_free(pk);
-	ASN1_BIT_STRING_free(bs);
-	X509_ALGOR_free(alg);
-	ERR_clear_error();
-	return ok;
+	return true;
 }
 
 enum mp_err common_crypto_dkim_pubkey(const unsigned char *data, size_t len,
@@ -344,41 +355,62 @@ static EVP_PKEY *parse_private(const unsigned char *p, size_t len, const char **
 	return pk;
 }
 
-enum mp_err common_crypto_privkey_load(const char *path, struct common_crypto_pubkey *out,
-				       char *why, size_t whysz)
+/* The public half of the private key in [data, data+len); *reason on failure. */
+static enum mp_err privkey_pub(const unsigned char *data, size_t len,
+			       struct common_crypto_pubkey *out, const char **reason)
 {
 	struct common_crypto_pubkey k = {0};
-	unsigned char *data = NULL;
-	const char *reason = NULL;
-	size_t len = 0;
-	EVP_PKEY *pk = NULL;
-	enum mp_err err;
+	EVP_PKEY *pk = parse_private(data, len, reason);
+	enum mp_err err = ERR_PARSE;
 
-	err = slurp(path, &data, &len, why, whysz);
-	if (err != ERR_OK)
-		return err;
-	err = ERR_PARSE;
-	pk = parse_private(data, len, &reason);
 	if (pk == NULL)
 		goto out;
 	k.type = pk_type(pk);
 	if (k.type == 0) {
-		reason = "the key is neither RSA nor ed25519, the two DKIM key types";
+		*reason = "the key is neither RSA nor ed25519, the two DKIM key types";
 		goto out;
 	}
 	if (export_pub(pk, &k) != ERR_OK) {
-		reason = "the public half of the key could not be encoded";
+		*reason = "the public half of the key could not be encoded";
 		goto out;
 	}
 	*out = k;
 	err = ERR_OK;
 out:
-	if (err != ERR_OK && why != NULL && whysz > 0)
-		snprintf(why, whysz, "%s: %s", path, reason);
 	EVP_PKEY_free(pk);
 	ERR_clear_error();
+	return err;
+}
+
+enum mp_err common_crypto_privkey_load(const char *path, struct common_crypto_pubkey *out,
+				       char *why, size_t whysz)
+{
+	unsigned char *data = NULL;
+	const char *reason = NULL;
+	size_t len = 0;
+	enum mp_err err;
+
+	err = slurp(path, &data, &len, why, whysz);
+	if (err != ERR_OK)
+		return err;
+	err = privkey_pub(data, len, out, &reason);
+	if (err != ERR_OK && why != NULL && whysz > 0)
+		snprintf(why, whysz, "%s: %s", path, reason);
 	OPENSSL_cleanse(data, len);
 	free(data);
+	return err;
+}
+
+enum mp_err common_crypto_privkey_parse(const void *data, size_t len,
+					struct common_crypto_pubkey *out, char *why, size_t whysz)
+{
+	const char *reason = "the key text is too large";
+	enum mp_err err = ERR_LIMIT;
+
+	if (len <= COMMON_CRYPTO_KEYFILE_MAX && len <= INT_MAX)
+		err = privkey_pub(data, len, out, &reason);
+	if (err != ERR_OK && why != NULL && whysz > 0)
+		snprintf(why, whysz, "%s", reason);
 	return err;
 }
 
@@ -444,6 +476,126 @@ const char *common_crypto_keytype_name(enum common_crypto_keytype kt)
 	return kt == COMMON_CRYPTO_ED25519 ? "ed25519" : "rsa";
 }
 
+/* ---- signature verification over a decoded key ---- */
+
+/* Idle RSA verify contexts kept per key (one per thread at work is plenty). */
+#define VERIFIER_POOL 8
+
+struct common_crypto_verifier {
+	EVP_PKEY *pk;
+	enum common_crypto_keytype type;
+	pthread_mutex_t mu; /* guards pool */
+	EVP_PKEY_CTX *pool[VERIFIER_POOL];
+	size_t n_pool;
+};
+
+enum mp_err common_crypto_verifier_new(const struct common_crypto_pubkey *k,
+				       struct common_crypto_verifier **out)
+{
+	struct common_crypto_verifier *v;
+	EVP_PKEY *pk = NULL;
+
+	if (k->spki == NULL)
+		return ERR_PARSE;
+	if (k->type == COMMON_CRYPTO_RSA)
+		pk = rsa_spki_pkey(k->spki, k->spki_len);
+	if (pk == NULL)
+		pk = spki_decode(k); /* PKCS#1 re-encoded, ed25519: rare, once per key */
+	if (pk == NULL || pk_type(pk) != k->type) {
+		EVP_PKEY_free(pk);
+		ERR_clear_error();
+		return ERR_PARSE;
+	}
+	v = xcalloc(1, sizeof *v);
+	v->pk = pk;
+	v->type = k->type;
+	if (pthread_mutex_init(&v->mu, NULL) != 0)
+		fatal("crypto: pthread_mutex_init failed");
+	*out = v;
+	return ERR_OK;
+}
+
+/* A verify context for RSA PKCS#1 v1.5 with SHA-256: from the pool or new. */
+static EVP_PKEY_CTX *rsa_ctx_get(struct common_crypto_verifier *v)
+{
+	EVP_PKEY_CTX *c = NULL;
+
+	pthread_mutex_lock(&v->mu);
+	if (v->n_pool > 0)
+		c = v->pool[--v->n_pool];
+	pthread_mutex_unlock(&v->mu);
+	if (c != NULL)
+		return c;
+	c = EVP_PKEY_CTX_new_from_pkey(NULL, v->pk, NULL);
+	if (c == NULL || EVP_PKEY_verify_init(c) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) != 1) {
+		EVP_PKEY_CTX_free(c);
+		ERR_clear_error();
+		return NULL;
+	}
+	return c;
+}
+
+static void rsa_ctx_put(struct common_crypto_verifier *v, EVP_PKEY_CTX *c)
+{
+	pthread_mutex_lock(&v->mu);
+	if (v->n_pool < VERIFIER_POOL) {
+		v->pool[v->n_pool++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&v->mu);
+	EVP_PKEY_CTX_free(c);
+}
+
+/* RFC 8463 3: PureEdDSA (no prehash by EdDSA itself) over the 32-byte digest. */
+static bool ed25519_verify(EVP_PKEY *pk, const unsigned char *digest, size_t dlen,
+			   const unsigned char *sig, size_t siglen)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	bool ok = m != NULL && EVP_DigestVerifyInit(m, NULL, NULL, NULL, pk) == 1 &&
+		  EVP_DigestVerify(m, sig, siglen, digest, dlen) == 1;
+
+	EVP_MD_CTX_free(m);
+	return ok;
+}
+
+bool common_crypto_verifier_check(struct common_crypto_verifier *v, const unsigned char *digest,
+				  size_t dlen, const unsigned char *sig, size_t siglen)
+{
+	EVP_PKEY_CTX *c;
+	bool ok;
+
+	if (dlen != 32 || sig == NULL || siglen == 0 || siglen > COMMON_CRYPTO_B64_MAX)
+		return false;
+	if (v->type == COMMON_CRYPTO_ED25519) {
+		ok = ed25519_verify(v->pk, digest, dlen, sig, siglen);
+		ERR_clear_error();
+		return ok;
+	}
+	/* RFC 6376 3.3.1: RSASSA-PKCS1-v1_5 (RFC 8017 8.2) with SHA-256: the
+	   DigestInfo inside the signature must name SHA-256 and hold digest. */
+	c = rsa_ctx_get(v);
+	if (c == NULL)
+		return false;
+	ok = EVP_PKEY_verify(c, sig, siglen, digest, dlen) == 1;
+	if (!ok)
+		ERR_clear_error();
+	rsa_ctx_put(v, c);
+	return ok;
+}
+
+void common_crypto_verifier_free(struct common_crypto_verifier *v)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < v->n_pool; i++)
+		EVP_PKEY_CTX_free(v->pool[i]);
+	pthread_mutex_destroy(&v->mu);
+	EVP_PKEY_free(v->pk);
+	free(v);
+}
+
 bool common_crypto_ct_eq(const void *a, const void *b, size_t len)
 {
 	return CRYPTO_memcmp(a, b, len) == 0;
@@ -487,4 +639,81 @@ void common_crypto_hmac_sha256(const void *key, size_t keylen, const void *msg, 
 		msg = empty;
 	if (HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, out, &outlen) == NULL || outlen != 32)
 		fatal("crypto: HMAC-SHA-256 failed");
+}
+
+static EVP_PKEY *keygen_pkey(enum common_crypto_keytype kt, unsigned bits)
+{
+	EVP_PKEY *pk = NULL;
+
+	if (kt == COMMON_CRYPTO_ED25519)
+		pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	else
+		pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+	if (pk == NULL)
+		ERR_clear_error();
+	return pk;
+}
+
+/* PKCS#8 PEM of pk's private key into *pem / *len. */
+static enum mp_err pem_private(EVP_PKEY *pk, char **pem, size_t *len)
+{
+	BIO *bio = BIO_new(BIO_s_secmem());
+	char *data = NULL;
+	long n;
+	enum mp_err err = ERR_IO;
+
+	if (bio == NULL)
+		goto out;
+	if (PEM_write_bio_PKCS8PrivateKey(bio, pk, NULL, NULL, 0, NULL, NULL) != 1)
+		goto out;
+	n = BIO_get_mem_data(bio, &data);
+	if (n <= 0 || data == NULL)
+		goto out;
+	*pem = xmemdup0(data, (size_t)n);
+	*len = (size_t)n;
+	err = ERR_OK;
+out:
+	ERR_clear_error();
+	BIO_free(bio); /* a secure-memory BIO wipes its buffer */
+	return err;
+}
+
+enum mp_err common_crypto_keygen(enum common_crypto_keytype kt, unsigned bits, char **pem,
+				 size_t *pem_len, struct common_crypto_pubkey *pub)
+{
+	struct common_crypto_pubkey k = {0};
+	EVP_PKEY *pk;
+	char *text = NULL;
+	size_t len = 0;
+	enum mp_err err;
+
+	if (kt != COMMON_CRYPTO_RSA && kt != COMMON_CRYPTO_ED25519)
+		return ERR_INVAL;
+	if (kt == COMMON_CRYPTO_RSA &&
+	    (bits < COMMON_CRYPTO_RSA_MIN_BITS || bits > COMMON_CRYPTO_RSA_MAX_BITS))
+		return ERR_INVAL;
+	pk = keygen_pkey(kt, bits);
+	if (pk == NULL)
+		return ERR_IO;
+	k.type = kt;
+	err = export_pub(pk, &k);
+	if (err == ERR_OK)
+		err = pem_private(pk, &text, &len);
+	EVP_PKEY_free(pk);
+	if (err != ERR_OK) {
+		common_crypto_pubkey_free(&k);
+		return err == ERR_PARSE ? ERR_IO : err;
+	}
+	*pem = text;
+	*pem_len = len;
+	*pub = k;
+	return ERR_OK;
+}
+
+void common_crypto_free_secret(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, len);
+	free(p);
 }

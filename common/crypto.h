@@ -11,7 +11,10 @@
  * random bytes, SHA-256 and HMAC-SHA-256 (RFC 2104, used to sign webhooks)
  * for the rest of the program.
  *
- * What it does not: sign or verify messages (mail/dkim uses libopendkim),
+ * It also checks one signature over a given digest with a decoded public key
+ * (common_crypto_verifier: mail/dkim's fast path, RFC 8017 8.2.2, RFC 8463).
+ *
+ * What it does not: canonicalise or hash messages (mail/dkim uses libopendkim),
  * talk TLS, or ever put key material into an error text: every "why" text is
  * a fixed sentence plus, at most, the file name and the system error.
  */
@@ -84,6 +87,16 @@ enum mp_err common_crypto_dkim_pubkey(const unsigned char *data, size_t len,
 enum mp_err common_crypto_privkey_load(const char *path, struct common_crypto_pubkey *out,
 				       char *why, size_t whysz) MP_WUR;
 
+/*
+ * As common_crypto_privkey_load() for key text already in memory
+ * [data, data+len) (e.g. the PEM handed to mail/dkim for signing): the
+ * public half into *out.  ERR_LIMIT past COMMON_CRYPTO_KEYFILE_MAX,
+ * ERR_PARSE when not a usable private key; why never holds key bytes.
+ */
+enum mp_err common_crypto_privkey_parse(const void *data, size_t len,
+					struct common_crypto_pubkey *out, char *why,
+					size_t whysz) MP_WUR;
+
 /* Base64 (with padding, no line breaks) of [p, p+len).  Caller frees. */
 char *common_crypto_b64_encode(const void *p, size_t len);
 
@@ -106,6 +119,53 @@ void common_crypto_pubkey_free(struct common_crypto_pubkey *k);
 
 /* "rsa" or "ed25519". */
 const char *common_crypto_keytype_name(enum common_crypto_keytype kt);
+
+/*
+ * A public key decoded once and kept ready to check signatures (mail/dkim
+ * caches one per published key: decoding costs far more than one RSA
+ * verification).  Safe to use from several threads at once.
+ */
+struct common_crypto_verifier;
+
+/*
+ * Decode k (as filled by common_crypto_dkim_pubkey()) into *out; free with
+ * common_crypto_verifier_free().  ERR_PARSE: the key does not decode.
+ */
+enum mp_err common_crypto_verifier_new(const struct common_crypto_pubkey *k,
+				       struct common_crypto_verifier **out) MP_WUR;
+
+/*
+ * True when sig (siglen bytes) is a valid signature over the 32-byte SHA-256
+ * digest by v's key: for RSA, RSASSA-PKCS1-v1_5 with a SHA-256 DigestInfo
+ * (RFC 8017 8.2.2, RFC 6376 3.3.1 rsa-sha256); for ed25519, PureEdDSA
+ * (RFC 8032 5.1.7) over the 32 digest bytes themselves (RFC 8463 3).
+ * Any other digest length is false.
+ */
+bool common_crypto_verifier_check(struct common_crypto_verifier *v, const unsigned char *digest,
+				  size_t dlen, const unsigned char *sig, size_t siglen);
+
+/* Free v; NULL is a no-op.  No other thread may be using it. */
+void common_crypto_verifier_free(struct common_crypto_verifier *v);
+
+/* RSA key sizes common_crypto_keygen() accepts (RFC 8301 3.2: at least 1024). */
+#define COMMON_CRYPTO_RSA_MIN_BITS 1024
+#define COMMON_CRYPTO_RSA_MAX_BITS 8192
+
+/*
+ * Generate a fresh private key (RSA of bits bits, e = 65537; or ed25519, bits
+ * ignored) for DKIM signing.  ERR_OK: *pem is the PKCS#8 PEM text of the
+ * private key (*pem_len bytes, NUL-terminated; caller wipes and frees it with
+ * common_crypto_free_secret()), *pub its public half (free with
+ * common_crypto_pubkey_free(); common_crypto_dkim_p_value() gives the p= to
+ * publish).  ERR_INVAL: bits outside [COMMON_CRYPTO_RSA_MIN_BITS,
+ * COMMON_CRYPTO_RSA_MAX_BITS] for RSA or an unknown type; ERR_IO: the
+ * generator failed.
+ */
+enum mp_err common_crypto_keygen(enum common_crypto_keytype kt, unsigned bits, char **pem,
+				 size_t *pem_len, struct common_crypto_pubkey *pub) MP_WUR;
+
+/* Wipe len bytes at p, then free(p).  NULL is a no-op. */
+void common_crypto_free_secret(void *p, size_t len);
 
 /* Constant-time equality of two len-byte buffers (for tokens and MACs). */
 bool common_crypto_ct_eq(const void *a, const void *b, size_t len);

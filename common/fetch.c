@@ -4,11 +4,14 @@
  * RFC 9110 (HTTP semantics: 10.2.3 Retry-After), RFC 8461 3.3 (no
  * redirects for MTA-STS), Standard Webhooks (headers come from the caller).
  *
- * CURLOPT_ERRORBUFFER is deliberately not used: curl writes host names and
- * addresses there ("Could not resolve host: hooks.slack.com", "Failed to
- * connect to 127.0.0.1 port 1") and nothing promises it never writes more of
- * the URL.  Error texts are built from the caller's label and
- * curl_easy_strerror(), which is fixed text per error code.
+ * CURLOPT_ERRORBUFFER is deliberately not used for HTTP: curl writes host
+ * names and addresses there ("Could not resolve host: hooks.slack.com",
+ * "Failed to connect to 127.0.0.1 port 1") and nothing promises it never
+ * writes more of the URL.  Error texts are built from the caller's label and
+ * curl_easy_strerror(), which is fixed text per error code.  IMAP sessions
+ * (at the end of this file) do use it, since their URL holds no secret and
+ * "Select failed" is the only way to tell a missing folder from a refused
+ * login; the password is scrubbed from it.
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -432,4 +435,303 @@ int common_fetch_run(struct common_fetch *f, int max_wait_ms)
 		finish(f, r, m->data.result);
 	}
 	return running;
+}
+
+/*
+ * IMAP sessions (see fetch.h).  RFC 9051 / RFC 3501 for the commands,
+ * RFC 5092 for the URL (the mailbox is percent-encoded in the path; ";UID="
+ * names one message), RFC 2595 3.1 / RFC 9051 6.2.1 for STARTTLS.
+ * Behaviour of Debian's libcurl 7.88.1 verified against Dovecot 2.3:
+ *   - a custom request on a URL with a mailbox SELECTs it first (once per
+ *     connection), one without a mailbox runs unselected; for a request
+ *     whose first word is UID every untagged response reaches the body;
+ *   - ";UID=N" sends UID FETCH N BODY[] and writes exactly the literal;
+ *     a UID that is not there is CURLE_REMOTE_FILE_NOT_FOUND;
+ *   - a refused login and a refused SELECT are both CURLE_LOGIN_DENIED,
+ *     told apart by the error buffer ("Select failed");
+ *   - NO or BAD to a custom request is CURLE_QUOTE_ERROR.
+ */
+struct common_fetch_imap {
+	CURL *easy;
+	struct curl_slist *resolve;
+	char *base;  /* "imaps://host:port/" */
+	char *label; /* "IMAP server host:port", for errors */
+	char *user;
+	char *ca_file;
+	const char *password; /* borrowed */
+	struct buf out;
+	bool too_big;
+	bool login_failed;
+	char errbuf[CURL_ERROR_SIZE];
+	char error[512];
+};
+
+/* A host name as a URL may carry it: letters, digits, '-', '.', '_'. */
+static bool imap_host_ok(const char *h)
+{
+	size_t n = strlen(h);
+
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)h[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '.' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static size_t imap_on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct common_fetch_imap *s = arg;
+
+	if (common_buf_append(&s->out, p, size * n) != ERR_OK) {
+		s->too_big = true;
+		return 0; /* curl fails the transfer with CURLE_WRITE_ERROR */
+	}
+	return size * n;
+}
+
+/* The URL host (an IPv6 literal in brackets) and, for a name, the pin. */
+static enum mp_err imap_url_host(const struct common_fetch_imap_opts *o, unsigned port,
+				 char **urlhost, struct curl_slist **resolve)
+{
+	char a[INET6_ADDRSTRLEN + 3];
+	bool literal = ip_literal(o->host, a, sizeof a);
+
+	if (!literal && !imap_host_ok(o->host))
+		return ERR_INVAL;
+	if (o->addr != NULL && !ip_literal(o->addr, NULL, 0))
+		return ERR_INVAL;
+	*urlhost = xstrdup(literal ? a : o->host);
+	*resolve = NULL;
+	if (!literal && o->addr != NULL) {
+		char *rule;
+
+		if (!ip_literal(o->addr, a, sizeof a))
+			return ERR_INVAL;
+		rule = xasprintf("%s:%u:%s", o->host, port, a);
+		*resolve = curl_slist_append(NULL, rule);
+		free(rule);
+		if (*resolve == NULL)
+			fatal("curl_slist_append failed");
+	}
+	return ERR_OK;
+}
+
+static void imap_set_opts(struct common_fetch_imap *s, const struct common_fetch_imap_opts *o)
+{
+	CURL *c = s->easy;
+
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "imap,imaps");
+	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, o->no_verify ? 0L : 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, o->no_verify ? 0L : 2L);
+	if (s->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
+	curl_easy_setopt(c, CURLOPT_USERNAME, s->user);
+	curl_easy_setopt(c, CURLOPT_PASSWORD, o->password ? o->password : "");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_VERBOSE, 0L);
+	curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)(o->connect_ms ? o->connect_ms : 10000));
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, imap_on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+	if (s->resolve)
+		curl_easy_setopt(c, CURLOPT_RESOLVE, s->resolve);
+}
+
+enum mp_err common_fetch_imap_new(const struct common_fetch_imap_opts *o,
+				  struct common_fetch_imap **out)
+{
+	struct common_fetch_imap *s;
+	struct curl_slist *resolve = NULL;
+	char *urlhost = NULL;
+	unsigned port;
+
+	if (o == NULL || o->host == NULL || o->user == NULL || o->port > 65535)
+		return ERR_INVAL;
+	port = o->port ? o->port : (o->implicit_tls ? 993 : 143);
+	if (imap_url_host(o, port, &urlhost, &resolve) != ERR_OK) {
+		free(urlhost);
+		curl_slist_free_all(resolve);
+		return ERR_INVAL;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	s = xcalloc(1, sizeof *s);
+	s->easy = curl_easy_init();
+	if (s->easy == NULL)
+		fatal("curl_easy_init failed");
+	s->resolve = resolve;
+	s->base = xasprintf("%s://%s:%u/", o->implicit_tls ? "imaps" : "imap", urlhost, port);
+	s->label = xasprintf("IMAP server %s:%u", o->host, port);
+	s->user = xstrdup(o->user);
+	s->ca_file = o->ca_file ? xstrdup(o->ca_file) : NULL;
+	s->password = o->password;
+	common_buf_init(&s->out, 64 * 1024);
+	free(urlhost);
+	imap_set_opts(s, o);
+	*out = s;
+	return ERR_OK;
+}
+
+void common_fetch_imap_free(struct common_fetch_imap *s)
+{
+	if (s == NULL)
+		return;
+	curl_easy_cleanup(s->easy); /* sends LOGOUT on a live connection */
+	curl_slist_free_all(s->resolve);
+	common_buf_free(&s->out);
+	free(s->base);
+	free(s->label);
+	free(s->user);
+	free(s->ca_file);
+	free(s);
+}
+
+const char *common_fetch_imap_error(const struct common_fetch_imap *s)
+{
+	return s->error;
+}
+
+bool common_fetch_imap_login_failed(const struct common_fetch_imap *s)
+{
+	return s->login_failed;
+}
+
+/*
+ * Append curl's error buffer to s->error without the password (every
+ * occurrence becomes "***") and with anything but printable ASCII as '?'.
+ */
+static void imap_append_detail(struct common_fetch_imap *s)
+{
+	size_t pl = s->password ? strlen(s->password) : 0;
+	size_t n = strnlen(s->errbuf, sizeof s->errbuf);
+	size_t have = strlen(s->error);
+	struct buf b;
+
+	if (n == 0)
+		return;
+	common_buf_init(&b, sizeof s->error);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s->errbuf[i];
+		enum mp_err e;
+
+		if (pl > 0 && n - i >= pl && memcmp(s->errbuf + i, s->password, pl) == 0) {
+			e = common_buf_puts(&b, "***");
+			i += pl - 1;
+		} else {
+			e = common_buf_putc(&b, c >= 0x20 && c < 0x7f ? (char)c : '?');
+		}
+		if (e != ERR_OK)
+			break; /* the rest does not fit anyway */
+	}
+	snprintf(s->error + have, sizeof s->error - have, ": %s", common_buf_str(&b));
+	common_buf_free(&b);
+}
+
+static enum mp_err imap_classify(struct common_fetch_imap *s, CURLcode rc, size_t max)
+{
+	long verify = 0;
+	enum mp_err e = ERR_NET;
+
+	if (s->too_big)
+		rc = CURLE_FILESIZE_EXCEEDED;
+	snprintf(s->error, sizeof s->error, "%s: %s", s->label, curl_easy_strerror(rc));
+	switch (rc) {
+	case CURLE_FILESIZE_EXCEEDED:
+		snprintf(s->error, sizeof s->error, "%s: response larger than %zu bytes", s->label,
+			 max);
+		return ERR_LIMIT;
+	case CURLE_OPERATION_TIMEDOUT:
+		return ERR_TIMEOUT;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		if (curl_easy_getinfo(s->easy, CURLINFO_SSL_VERIFYRESULT, &verify) == CURLE_OK &&
+		    verify != 0) {
+			snprintf(s->error, sizeof s->error, "%s: certificate rejected: %s",
+				 s->label,
+				 verify == 1 ? "not valid for this host name"
+					     : common_tls_verify_str(verify));
+			return ERR_TLS;
+		}
+		e = ERR_TLS;
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_USE_SSL_FAILED:
+		e = ERR_TLS;
+		break;
+	case CURLE_REMOTE_FILE_NOT_FOUND:
+		e = ERR_NOTFOUND;
+		break;
+	case CURLE_LOGIN_DENIED:
+		if (strncmp(s->errbuf, "Select failed", 13) == 0) {
+			snprintf(s->error, sizeof s->error,
+				 "%s: the folder could not be selected (no such folder?)",
+				 s->label);
+			return ERR_NOTFOUND;
+		} else {
+			s->login_failed = true;
+			snprintf(s->error, sizeof s->error, "%s: login refused for this user",
+				 s->label);
+		}
+		break;
+	default:
+		break;
+	}
+	imap_append_detail(s);
+	return e;
+}
+
+enum mp_err common_fetch_imap_run(struct common_fetch_imap *s,
+				  const struct common_fetch_imap_cmd *c, char **data, size_t *len)
+{
+	struct buf url;
+	char *folder = NULL;
+	size_t max = c->max ? c->max : 64 * 1024;
+	CURLcode rc;
+	enum mp_err e = ERR_INVAL;
+
+	s->error[0] = '\0';
+	s->errbuf[0] = '\0';
+	s->too_big = false;
+	s->login_failed = false;
+	common_buf_init(&url, 8192);
+	if ((c->request != NULL && (strpbrk(c->request, "\r\n") || c->request[0] == '\0')) ||
+	    (c->folder != NULL && (strpbrk(c->folder, "\r\n") || c->folder[0] == '\0')) ||
+	    (c->request == NULL && (c->folder == NULL || c->uid == 0))) {
+		snprintf(s->error, sizeof s->error, "%s: invalid IMAP command", s->label);
+		goto out;
+	}
+	if (c->folder != NULL) {
+		folder = curl_easy_escape(s->easy, c->folder, 0);
+		if (folder == NULL)
+			fatal("curl_easy_escape failed");
+	}
+	if (common_buf_printf(&url, "%s%s", s->base, folder ? folder : "") != ERR_OK ||
+	    (c->request == NULL && common_buf_printf(&url, ";UID=%lu", c->uid) != ERR_OK)) {
+		snprintf(s->error, sizeof s->error, "%s: folder name too long", s->label);
+		goto out;
+	}
+	common_buf_free(&s->out);
+	common_buf_init(&s->out, max);
+	curl_easy_setopt(s->easy, CURLOPT_URL, common_buf_str(&url));
+	curl_easy_setopt(s->easy, CURLOPT_CUSTOMREQUEST, c->request);
+	curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS,
+			 (long)(c->timeout_ms ? c->timeout_ms : 30000));
+	rc = curl_easy_perform(s->easy);
+	if (rc != CURLE_OK) {
+		e = imap_classify(s, rc, max);
+		goto out;
+	}
+	*data = common_buf_steal(&s->out, len);
+	e = ERR_OK;
+out:
+	curl_free(folder);
+	common_buf_free(&url);
+	return e;
 }

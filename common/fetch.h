@@ -21,6 +21,9 @@
  * plus the X.509 verify reason for certificate failures, where label is what
  * the caller calls the target ("the Slack webhook") or, by default, its host.
  *
+ * It also runs blocking IMAP sessions for the seed boxes (mail/imap; the
+ * second half of this header).
+ *
  * What it does not do: name resolution.  Debian's libcurl has no c-ares and
  * cannot be pointed at our DNS servers (libraries.md 0.6), so callers resolve
  * with dns/resolver and pin the addresses (CURLOPT_RESOLVE: curl takes them
@@ -126,5 +129,74 @@ enum mp_err common_fetch_url_host(const char *url, char *host, size_t hostsz,
 
 /* Make progress, waiting at most max_wait_ms; returns how many requests are still running. */
 int common_fetch_run(struct common_fetch *f, int max_wait_ms);
+
+/*
+ * IMAP (RFC 9051 / RFC 3501) for the seed boxes of mail/imap: a blocking
+ * session on one curl easy handle, so the connection, the login and the
+ * selected mailbox are reused across commands.  Only imap and imaps are
+ * allowed; imap:// always requires STARTTLS (CURLUSESSL_ALL, RFC 2595 3.1);
+ * certificates and host names are verified unless no_verify; credentials go
+ * through CURLOPT_USERNAME/PASSWORD, never into the URL, and nothing is
+ * verbose.  Error texts are "<host>: <curl's fixed text>[: <curl's detail>]"
+ * where the detail (curl's error buffer, e.g. "Select failed") has any
+ * occurrence of the password replaced by "***" and only printable ASCII kept.
+ * The caller parses the responses (mail/imap); nothing here reads them.
+ */
+struct common_fetch_imap_opts {
+	const char *host;     /* server name: SNI and the certificate check */
+	const char *addr;     /* IP literal to connect to (pinned, CURLOPT_RESOLVE);
+				 NULL: host is a literal, or libcurl resolves (tests only) */
+	unsigned port;	      /* 0 = 993 with implicit_tls, 143 without */
+	bool implicit_tls;    /* imaps://; false: imap:// with STARTTLS required */
+	const char *ca_file;  /* PEM bundle instead of the system store, or NULL */
+	bool no_verify;	      /* skip certificate and host name checks (tests only) */
+	const char *user;     /* login name */
+	const char *password; /* borrowed until common_fetch_imap_free(); never in an error */
+	unsigned connect_ms;  /* connect + TLS + login; 0 = 10000 */
+};
+
+struct common_fetch_imap;
+
+/* One IMAP command of a session. */
+struct common_fetch_imap_cmd {
+	const char *folder;  /* mailbox to SELECT first (URL-encoded here); NULL = none */
+	const char *request; /* command without tag ("UID SEARCH ALL"); the untagged
+				responses are the result.  NULL: fetch message uid whole
+				(UID FETCH uid BODY[]: the result is its bytes) */
+	unsigned long uid;   /* with request NULL; must be > 0 */
+	size_t max;	     /* larger results fail with ERR_LIMIT; 0 = 64 KiB */
+	unsigned timeout_ms; /* this command, including a (re)connect; 0 = 30000 */
+};
+
+/*
+ * A session; nothing is sent yet (the first command connects).  o is
+ * copied, except that the password is borrowed.  ERR_INVAL when host or
+ * user is missing, host holds characters a URL host may not, or addr is
+ * not an IP literal; *out set only on success.  Free with
+ * common_fetch_imap_free() (which closes the connection; NULL is a no-op).
+ */
+enum mp_err common_fetch_imap_new(const struct common_fetch_imap_opts *o,
+				  struct common_fetch_imap **out) MP_WUR;
+void common_fetch_imap_free(struct common_fetch_imap *s);
+
+/*
+ * Run one command, connecting and logging in first when needed.  On ERR_OK
+ * *data (NUL-terminated, caller frees) and *len get the untagged responses
+ * (request) or the message (fetch).  Errors, with the text in
+ * common_fetch_imap_error(): ERR_INVAL (request with CR/LF, uid 0 or no
+ * folder for a fetch, folder with CR/LF), ERR_NOTFOUND (the folder could not be selected, or
+ * the message is not there), ERR_LIMIT (more than max bytes), ERR_TIMEOUT,
+ * ERR_TLS (handshake, certificate, STARTTLS refused), ERR_NET (connection,
+ * login refused, the server said NO/BAD to the command).
+ */
+enum mp_err common_fetch_imap_run(struct common_fetch_imap *s,
+				  const struct common_fetch_imap_cmd *c, char **data,
+				  size_t *len) MP_WUR;
+
+/* Whether the last error was the login being refused (wrong user or password). */
+bool common_fetch_imap_login_failed(const struct common_fetch_imap *s);
+
+/* The text of the last error, "" after a success; borrowed until the next call. */
+const char *common_fetch_imap_error(const struct common_fetch_imap *s);
 
 #endif

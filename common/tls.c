@@ -1,5 +1,5 @@
 /*
- * common/tls: OpenSSL TLS client sessions (see tls.h for the why).
+ * common/tls: OpenSSL TLS client and server sessions (see tls.h for the why).
  *
  * RFC 8446 / RFC 5246 (TLS 1.3 and 1.2 only), RFC 6125 6 (host name checks),
  * RFC 6066 3 (SNI: names only, never IP literals), RFC 3207 and RFC 8314
@@ -340,6 +340,101 @@ enum mp_err common_tls_write(struct common_tls *t, const void *buf, size_t len, 
 			return e;
 		}
 	}
+	return ERR_OK;
+}
+
+/* ---- server side ---- */
+
+struct common_tls_server {
+	SSL_CTX *ctx;
+};
+
+enum mp_err common_tls_server_new(const char *cert_file, const char *key_file,
+				  struct common_tls_server **out, char *why, size_t whysz)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	struct common_tls_server *srv;
+
+	if (ctx == NULL)
+		fatal("SSL_CTX_new failed");
+	ERR_clear_error();
+	/* RFC 8996: TLS 1.0 and 1.1 are deprecated. */
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION |
+				     SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/* One-shot sessions from MTAs: no server-side session cache to grow. */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(ctx, 0);
+	if (cert_file == NULL || SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
+		set_why(why, whysz, "cannot load the TLS certificate chain %s",
+			cert_file ? cert_file : "(none)");
+		goto fail;
+	}
+	if (key_file == NULL || SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
+		set_why(why, whysz, "cannot load the TLS private key %s",
+			key_file ? key_file : "(none)");
+		goto fail;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		set_why(why, whysz, "the TLS private key %s does not match the certificate %s",
+			key_file, cert_file);
+		goto fail;
+	}
+	ERR_clear_error();
+	srv = xcalloc(1, sizeof *srv);
+	srv->ctx = ctx;
+	*out = srv;
+	return ERR_OK;
+fail:
+	ERR_clear_error();
+	SSL_CTX_free(ctx);
+	return ERR_TLS;
+}
+
+void common_tls_server_free(struct common_tls_server *srv)
+{
+	if (srv == NULL)
+		return;
+	SSL_CTX_free(srv->ctx);
+	free(srv);
+}
+
+enum mp_err common_tls_accept(int fd, struct common_tls_server *srv, int timeout_ms,
+			      struct common_tls **out, char *why, size_t whysz)
+{
+	struct common_tls *t;
+	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	enum mp_err e;
+	int fl = fcntl(fd, F_GETFL);
+	BIO *b;
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		set_why(why, whysz, "cannot set up the socket: %s", strerror(errno));
+		return ERR_IO;
+	}
+	t = xcalloc(1, sizeof *t);
+	t->fd = fd;
+	/* The session holds its own reference: common_tls_free() drops it. */
+	SSL_CTX_up_ref(srv->ctx);
+	t->ctx = srv->ctx;
+	t->ssl = SSL_new(t->ctx);
+	if (t->ssl == NULL)
+		fatal("SSL_new failed");
+	b = bio_new(t);
+	SSL_set_bio(t->ssl, b, b);
+	do {
+		int rc;
+
+		ERR_clear_error();
+		rc = SSL_accept(t->ssl);
+		e = rc == 1 ? ERR_OK : ssl_step(t, rc, deadline);
+	} while (e == ERR_AGAIN);
+	if (e != ERR_OK) {
+		handshake_why(t, e, why, whysz);
+		common_tls_free(t);
+		return e;
+	}
+	*out = t;
 	return ERR_OK;
 }
 

@@ -12,7 +12,11 @@
  * the IP address for an IP literal), sends SNI for names (RFC 6066 3), and
  * reads and writes with deadlines so that a silent or dripping peer can never
  * hang the caller.  Writes never raise SIGPIPE: the socket BIO is our own and
- * sends with MSG_NOSIGNAL.
+ * sends with MSG_NOSIGNAL.  Server side, for the inbound SMTP listener's
+ * STARTTLS (mail/smtpd_session): a shared context with the certificate
+ * chain and key (TLS 1.2+, no session cache or tickets), and a handshake
+ * on an accepted socket with a deadline; the session then reads and writes
+ * like a client one.
  *
  * What it does not: open or close sockets (the caller owns the fd), resolve
  * names, speak any application protocol, or ever copy an OpenSSL error
@@ -63,6 +67,40 @@ size_t common_tls_pending(const struct common_tls *t);
 /* Negotiated protocol ("TLSv1.3") and cipher names; static strings, "" when unknown. */
 const char *common_tls_version(const struct common_tls *t);
 const char *common_tls_cipher(const struct common_tls *t);
+
+/*
+ * Server side (the inbound SMTP listener's STARTTLS, RFC 3207): one context
+ * per listener, holding the certificate chain and key, shared read-only by
+ * every session thread (OpenSSL SSL_CTX is thread-safe once set up).
+ */
+struct common_tls_server;
+
+/*
+ * Load the PEM certificate chain cert_file and the private key key_file
+ * into a TLS 1.2+ server context and check that they match.
+ * ERR_OK: *out is the context (free with common_tls_server_free() after
+ * every session made from it is freed).  ERR_TLS: unreadable, unparsable or
+ * mismatched files; why (size whysz, may be NULL) names the file, never
+ * quotes its content.
+ */
+enum mp_err common_tls_server_new(const char *cert_file, const char *key_file,
+				  struct common_tls_server **out, char *why, size_t whysz) MP_WUR;
+
+/* Free a server context; NULL is a no-op. */
+void common_tls_server_free(struct common_tls_server *srv);
+
+/*
+ * Run a TLS server handshake on the accepted socket fd (switched to
+ * non-blocking here and left so) within timeout_ms.  The caller must have
+ * discarded any plaintext it buffered (RFC 3207 4.2): the handshake reads
+ * from the socket itself.
+ * ERR_OK: *out is the session (common_tls_read/write/free as for a client;
+ * it holds a reference on srv).  ERR_TLS: handshake failure (a client that
+ * rejects our certificate, a protocol below TLS 1.2 ...); ERR_TIMEOUT;
+ * ERR_NET: the peer closed.  why says why in plain words.
+ */
+enum mp_err common_tls_accept(int fd, struct common_tls_server *srv, int timeout_ms,
+			      struct common_tls **out, char *why, size_t whysz) MP_WUR;
 
 /*
  * Send close_notify (best effort, without waiting) and free the session.

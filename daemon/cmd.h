@@ -14,5 +14,12 @@ int daemon_cmd_check(int argc, char **argv);
 int daemon_cmd_spf(int argc, char **argv);
 /* `mailpulse alert-test NAME -c FILE`: see daemon/cmd_alert_test.c. */
 int daemon_cmd_alert_test(int argc, char **argv);
+/* `mailpulse dkim-keygen --domain D --selector S`: see daemon/cmd_dkim_keygen.c. */
+int daemon_cmd_dkim_keygen(int argc, char **argv);
+/* `mailpulse verify [FILE|-] --client-ip ADDR --helo NAME`: see daemon/cmd_verify.c. */
+int daemon_cmd_verify(int argc, char **argv);
+
+/* `mailpulse bounce FILE...`: see daemon/cmd_bounce.c. */
+int daemon_cmd_bounce(int argc, char **argv);
 
 #endif

@@ -21,6 +21,8 @@
 #include <ini.h>
 #include "common/xmalloc.h"
 #include "daemon/config.h"
+#include "daemon/config_probe.h"
+#include "daemon/config_probe_dump.h"
 #include "daemon/config_sections.h"
 #include "daemon/config_values.h"
 #include "dns/name.h"
@@ -314,12 +316,16 @@ static char *dir_of(const char *path)
 	return abs;
 }
 
-/* The first secret written inline, with its section and key for the message. */
+/* The first secret written inline, with its section (kind, name) and key for the message. */
 static const struct daemon_config_secret *inline_secret(const struct daemon_config *cfg,
-							const char **sec, const char **key)
+							const char **kind, const char **sec,
+							const char **key)
 {
+	*kind = "alert";
+	*sec = NULL;
+	*key = "password";
 	if (cfg->web.token.src == DAEMON_CONFIG_SRC_INLINE) {
-		*sec = "web";
+		*kind = "web";
 		*key = "token";
 		return &cfg->web.token;
 	}
@@ -337,23 +343,23 @@ static const struct daemon_config_secret *inline_secret(const struct daemon_conf
 			}
 		}
 	}
-	return NULL;
+	return daemon_config_probe_inline_secret(cfg, kind, sec);
 }
 
 /* Refuse a file readable by group or others that holds a secret inline. */
 static enum mp_err check_mode(const struct daemon_config *cfg, const char *path, mode_t mode,
 			      char *err, size_t errsz)
 {
-	const char *sec = NULL, *key = NULL;
-	const struct daemon_config_secret *s = inline_secret(cfg, &sec, &key);
+	const char *kind = NULL, *sec = NULL, *key = NULL;
+	const struct daemon_config_secret *s = inline_secret(cfg, &kind, &sec, &key);
 
 	if (s == NULL || (mode & (S_IRGRP | S_IROTH)) == 0)
 		return ERR_OK;
 	snprintf(err, errsz,
-		 "%s:%u: [%s%s] %s: a secret is written in this file, which group or others can "
+		 "%s:%u: [%s%s%s] %s: a secret is written in this file, which group or others can "
 		 "read (mode %04o); run: chmod 600 %s (or move it to %s_file or %s_credential)",
-		 path, s->line, strcmp(sec, "web") == 0 ? "" : "alert ", sec, key,
-		 (unsigned)(mode & 07777), path, key, key);
+		 path, s->line, kind, sec ? " " : "", sec ? sec : "", key, (unsigned)(mode & 07777),
+		 path, key, key);
 	return ERR_INVAL;
 }
 
@@ -423,6 +429,7 @@ static void domain_free(struct daemon_config_domain *d)
 		free(d->dkim_keys[j].path);
 	}
 	free(d->dkim_keys);
+	daemon_config_probe_free_domain(d);
 }
 
 void daemon_config_free(struct daemon_config *cfg)
@@ -442,6 +449,7 @@ void daemon_config_free(struct daemon_config *cfg)
 	for (size_t i = 0; i < cfg->n_alerts; i++)
 		alert_free(&cfg->alerts[i]);
 	free(cfg->alerts);
+	daemon_config_probe_free(cfg);
 	free(cfg);
 }
 
@@ -476,8 +484,7 @@ static const char *yn(bool b)
 	return b ? "yes" : "no";
 }
 
-/* A secret as "<secret>", after a comment saying where it came from. */
-static void dump_secret(FILE *f, const char *key, const struct daemon_config_secret *s)
+void daemon_config_dump_secret(FILE *f, const char *key, const struct daemon_config_secret *s)
 {
 	if (s->value == NULL) {
 		fprintf(f, "# %s: not set\n", key);
@@ -535,7 +542,7 @@ static void dump_main(FILE *f, const struct daemon_config *cfg)
 	fprintf(f, "cache_max_ttl = %s\n\n[web]\n", dur(o->cache_max_ttl * 1000ULL, b));
 	fprintf(f, "listen = %s%s%s:%u\n", v6 ? "[" : "", cfg->web.listen_addr, v6 ? "]" : "",
 		cfg->web.listen_port);
-	dump_secret(f, "token", &cfg->web.token);
+	daemon_config_dump_secret(f, "token", &cfg->web.token);
 	if (cfg->web.public_url != NULL)
 		fprintf(f, "public_url = %s\n", cfg->web.public_url);
 	fprintf(f, "refresh = %s\nmax_connections = %u\n", dur(cfg->web.refresh_s * 1000ULL, b),
@@ -565,6 +572,7 @@ static void dump_domain(FILE *f, const struct daemon_config_domain *d)
 		fprintf(f, "expect_dmarc = %s\n", d->expect_dmarc);
 	fprintf(f, "discover_selectors = %s\nenabled = %s\n", yn(d->discover_selectors),
 		yn(d->enabled));
+	daemon_config_probe_dump_domain(f, d);
 }
 
 static void dump_alert(FILE *f, const struct daemon_config_alert *a)
@@ -582,9 +590,9 @@ static void dump_alert(FILE *f, const struct daemon_config_alert *a)
 	if (a->type != DAEMON_ALERT_SLACK)
 		fprintf(f, "allow_insecure = %s\n", yn(a->allow_insecure));
 	if (a->type != DAEMON_ALERT_EMAIL) {
-		dump_secret(f, "url", &a->url);
+		daemon_config_dump_secret(f, "url", &a->url);
 		if (a->type == DAEMON_ALERT_WEBHOOK)
-			dump_secret(f, "secret", &a->signing_secret);
+			daemon_config_dump_secret(f, "secret", &a->signing_secret);
 		fprintf(f, "people = %u\n", a->people);
 		return;
 	}
@@ -592,7 +600,7 @@ static void dump_alert(FILE *f, const struct daemon_config_alert *a)
 		tls[a->smtp_tls]);
 	if (a->username != NULL)
 		fprintf(f, "username = %s\n", a->username);
-	dump_secret(f, "password", &a->password);
+	daemon_config_dump_secret(f, "password", &a->password);
 	fprintf(f, "from = %s\n", a->from);
 	dump_list(f, "to", a->to, a->n_to);
 }
@@ -604,6 +612,7 @@ void daemon_config_dump(FILE *f, const struct daemon_config *cfg)
 		dump_domain(f, &cfg->domains[i]);
 	for (size_t i = 0; i < cfg->n_alerts; i++)
 		dump_alert(f, &cfg->alerts[i]);
+	daemon_config_probe_dump(f, cfg);
 }
 
 /* ---- readiness (issue 3: the launch-ready bar) ---- */

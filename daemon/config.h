@@ -54,6 +54,10 @@
 #define DAEMON_CONFIG_MAX_SELECTORS 32 /* selectors, and DKIM keys, per domain */
 #define DAEMON_CONFIG_MAX_RESOLVERS 16
 #define DAEMON_CONFIG_MAX_RECIPIENTS 100 /* "to" addresses per e-mail alert */
+#define DAEMON_CONFIG_MAX_RELAYS 64	 /* [relay NAME] sections */
+#define DAEMON_CONFIG_MAX_SEEDS 64	 /* [seed NAME] sections */
+#define DAEMON_CONFIG_MAX_PROBE_TO 16	 /* probe_to items per domain */
+#define DAEMON_CONFIG_MAX_ADDRESSES 100	 /* [listener] addresses, trusted_authserv_ids */
 
 /* Where a secret came from (for the dump and for the permission check). */
 enum daemon_config_src {
@@ -77,6 +81,25 @@ struct daemon_config_dkim_key {
 	char *path;	/* absolute path of the PEM private key */
 };
 
+/* One item of a domain's probe_to (issue 4). */
+struct daemon_config_probe_rcpt {
+	char *address; /* addr-spec the probe is sent to: a [listener] address, or the
+			  seed box's address */
+	char *seed;    /* the [seed] name, or NULL for a listener address */
+};
+
+/* The probe keys of a [domain NAME] section (issue 4; see daemon/config_probe). */
+struct daemon_config_domain_probe {
+	unsigned interval_s; /* seconds between probes; 0 = this domain sends none */
+	char *relay;	     /* [relay] name (set whenever interval_s is) */
+	char *from;	     /* addr-spec in the domain or below (default mailpulse-probe@NAME) */
+	struct daemon_config_probe_rcpt *to; /* at least one when interval_s is set */
+	size_t n_to;
+	char *sign; /* selector of the domain's dkim_key to sign with; NULL: unsigned */
+	/* Lines of the keys (0 when absent), for cross-check messages. */
+	unsigned line, relay_line, from_line, to_line, sign_line;
+};
+
 /* One [domain NAME] section. */
 struct daemon_config_domain {
 	char *name;    /* A-label, lower case: what dns_posture_new() takes */
@@ -90,6 +113,7 @@ struct daemon_config_domain {
 	bool discover_selectors;  /* also probe the common ESP selectors (default yes) */
 	bool enabled;		  /* no = keep the section but do not check (default yes) */
 	unsigned line;		  /* line of the section header */
+	struct daemon_config_domain_probe probe;
 };
 
 enum daemon_alert_type { DAEMON_ALERT_SLACK, DAEMON_ALERT_WEBHOOK, DAEMON_ALERT_EMAIL };
@@ -119,6 +143,39 @@ struct daemon_config_alert {
 	char **to;			      /* at least one addr-spec */
 	size_t n_to;
 	unsigned line; /* line of the section header */
+};
+
+/* One [relay NAME] section: a submission relay probes are sent through (issue 4). */
+struct daemon_config_relay {
+	char *name;		  /* [A-Za-z0-9._-]{1,64} */
+	char *host;		  /* A-label host name or IP literal */
+	unsigned port;		  /* default 587 (starttls), 465 (implicit), 25 (none) */
+	enum daemon_smtp_tls tls; /* default starttls */
+	char *username;		  /* NULL: no AUTH */
+	struct daemon_config_secret password; /* set exactly when username is */
+	char *ca_file;			      /* PEM bundle instead of the system's; may be NULL */
+	bool allow_insecure;		      /* required for tls = none */
+	char *helo;			      /* EHLO name; NULL: the system's host name */
+	unsigned timeout_ms;		      /* one SMTP command (default 60 s) */
+	unsigned line;			      /* line of the section header */
+};
+
+/* One [seed NAME] section: an IMAP mailbox probes are sent to (issue 4). */
+struct daemon_config_seed {
+	char *name;		  /* [A-Za-z0-9._-]{1,64} */
+	char *host;		  /* A-label host name or IP literal */
+	unsigned port;		  /* default 993 (implicit), 143 (starttls) */
+	enum daemon_smtp_tls tls; /* DAEMON_SMTP_IMPLICIT (default) or DAEMON_SMTP_STARTTLS */
+	char *username;		  /* required */
+	struct daemon_config_secret password; /* required */
+	char *ca_file;			      /* may be NULL */
+	char *address;			      /* the box's addr-spec: probes go there */
+	char *inbox;			      /* folder of wanted mail (default "INBOX") */
+	char *spam;			      /* the spam folder (default "Junk") */
+	unsigned poll_interval_s;	      /* default 120 */
+	bool delete_found;		      /* delete probes once read (default yes) */
+	unsigned timeout_ms;		      /* one IMAP session (default 60 s) */
+	unsigned line;			      /* line of the section header */
 };
 
 struct daemon_config {
@@ -154,6 +211,37 @@ struct daemon_config {
 	size_t n_domains;
 	struct daemon_config_alert *alerts; /* in file order */
 	size_t n_alerts;
+	/* [listener]: the inbound SMTP listener (issue 4); off unless the section is there. */
+	struct {
+		bool enabled;		  /* the section is present */
+		char *listen_addr;	  /* IP literal without brackets (default 127.0.0.1) */
+		unsigned listen_port;	  /* default 25 */
+		char *hostname;		  /* required: greeting, Received:, authserv-id default */
+		char *tls_cert;		  /* PEM chain; set exactly when tls_key is: STARTTLS */
+		char *tls_key;		  /* PEM private key, not readable by others */
+		size_t max_message;	  /* bytes (default 10 MiB, at most 100 MiB) */
+		unsigned max_connections; /* default 32 */
+		unsigned max_per_ip;	  /* default 8 */
+		unsigned idle_timeout_s;  /* default 300 */
+		char **addresses; /* extra accepted recipients (addr-specs, A-label domains) */
+		size_t n_addresses;
+		char *authserv_id;	     /* of our Authentication-Results (default hostname) */
+		char **trusted_authserv_ids; /* upstream A-R we believe (lower case) */
+		size_t n_trusted_authserv_ids;
+		unsigned line; /* line of the section header; 0 when absent */
+	} listener;
+	/* [probe]: global probe settings (issue 4). */
+	struct {
+		char *bounce_domain; /* VERP domain, A-label; NULL when not set */
+		char *verp_local;    /* VERP local part prefix (default "bounce") */
+		unsigned timeout_s;  /* not back by then: lost (default 900) */
+		unsigned keep;	     /* probes kept per domain (default 200) */
+		unsigned line;	     /* line of the section header; 0 when absent */
+	} probe;
+	struct daemon_config_relay *relays; /* in file order */
+	size_t n_relays;
+	struct daemon_config_seed *seeds; /* in file order */
+	size_t n_seeds;
 };
 
 /*
@@ -213,6 +301,12 @@ void daemon_config_dump(FILE *f, const struct daemon_config *cfg);
 /* The [domain] whose A-label name equals name (case-insensitive), or NULL; borrowed. */
 const struct daemon_config_domain *daemon_config_find_domain(const struct daemon_config *cfg,
 							     const char *name);
+/*
+ * Write secret s as "key = <secret>" after a comment saying where it came
+ * from (or "# key: not set"): the dump's form of every secret.
+ */
+void daemon_config_dump_secret(FILE *f, const char *key, const struct daemon_config_secret *s);
+
 /* The [alert] called name, or NULL; borrowed. */
 const struct daemon_config_alert *daemon_config_find_alert(const struct daemon_config *cfg,
 							   const char *name);

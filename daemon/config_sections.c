@@ -15,6 +15,7 @@
 #include "common/str.h"
 #include "common/xmalloc.h"
 #include "daemon/config_keys.h"
+#include "daemon/config_probe.h"
 #include "daemon/config_sections.h"
 #include "daemon/config_values.h"
 #include "dns/name.h"
@@ -435,6 +436,11 @@ static const struct daemon_config_keydef domain_keys[] = {
     {"expect_dmarc", CK_FN, 0, 0, 0, 0, set_expect_dmarc},
     {"discover_selectors", CK_BOOL, 0, DOM(discover_selectors), 0, 0, NULL},
     {"enabled", CK_BOOL, 0, DOM(enabled), 0, 0, NULL},
+    {"probe_interval", CK_FN, 0, 0, 0, 0, daemon_config_probe_set_interval},
+    {"probe_relay", CK_FN, 0, 0, 0, 0, daemon_config_probe_set_relay},
+    {"probe_from", CK_FN, 0, 0, 0, 0, daemon_config_probe_set_from},
+    {"probe_to", CK_FN, CK_LIST, 0, 0, 0, daemon_config_probe_set_to},
+    {"probe_sign", CK_FN, 0, 0, 0, 0, daemon_config_probe_set_sign},
 };
 
 static const struct daemon_config_keydef alert_keys[] = {
@@ -667,10 +673,12 @@ static enum mp_err read_section(struct daemon_config_pctx *p)
 		return read_domain(p);
 	if (strcmp(s->kind, "alert") == 0)
 		return read_alert(p);
-	return daemon_config_keys_err(
-	    p, s->line, NULL,
-	    "unknown section (expected [daemon], [dns], [web], [domain NAME] or "
-	    "[alert NAME])");
+	if (daemon_config_probe_is_section(s->kind))
+		return daemon_config_probe_read_section(p);
+	return daemon_config_keys_err(p, s->line, NULL,
+				      "unknown section (expected [daemon], [dns], [web], [domain "
+				      "NAME], [alert NAME], [listener], [probe], [relay NAME] or "
+				      "[seed NAME])");
 }
 
 /* ---- the whole file ---- */
@@ -693,6 +701,7 @@ static void set_defaults(struct daemon_config *cfg, const char *file)
 	cfg->web.max_connections = 64;
 	cfg->web.max_connections_per_ip = 16;
 	cfg->web.connection_timeout_s = 30;
+	daemon_config_probe_defaults(cfg);
 }
 
 static int cmp_domain(const void *a, const void *b)
@@ -769,6 +778,8 @@ enum mp_err daemon_config_sections_build(const struct daemon_config_raw *raw, co
 	}
 	if (rc == ERR_OK)
 		rc = finish_domains(&p);
+	if (rc == ERR_OK)
+		rc = daemon_config_probe_finish(&p);
 	if (rc != ERR_OK) {
 		daemon_config_free(cfg);
 		return rc;

@@ -460,6 +460,56 @@ bool daemon_engine_round(struct daemon_engine *e, int64_t now)
 	return true;
 }
 
+/* One result row per check named in f (an external result such as a probe's). */
+static void store_external(struct daemon_engine *e, const char *domain,
+			   const struct dns_findings *f, int64_t now)
+{
+	for (size_t k = 0; k < f->n; k++) {
+		struct dns_findings sub;
+		struct daemon_store_result r = {0};
+
+		if (seen_before(f, k))
+			continue;
+		dns_findings_init(&sub);
+		split_check(f, f->v[k].check, &sub, &r.reason);
+		r.domain = domain;
+		r.check = f->v[k].check;
+		r.at = now;
+		r.severity = dns_findings_worst(&sub);
+		r.spf_lookups = r.spf_void_lookups = -1;
+		if (daemon_store_result_add(e->st, &r, &sub, NULL) != ERR_OK)
+			log_err("store", "result-failed domain=%s check=%s reason=%s", domain,
+				r.check, daemon_store_errmsg(e->st));
+		dns_findings_clear(&sub);
+	}
+}
+
+enum mp_err daemon_engine_external_result(struct daemon_engine *e, const char *domain,
+					  const struct dns_findings *f, int64_t now)
+{
+	const struct daemon_config_domain *d = daemon_config_find_domain(e->cfg, domain);
+
+	if (d == NULL || !d->enabled || f->n == 0)
+		return ERR_NOTFOUND;
+	if (daemon_store_begin(e->st, true) != ERR_OK) {
+		log_err("store", "begin-failed reason=%s", daemon_store_errmsg(e->st));
+		return ERR_IO;
+	}
+	store_external(e, d->name, f, now);
+	for (size_t a = 0; a <= e->cfg->n_alerts; a++) {
+		struct daemon_alert_changes c = {0};
+
+		daemon_alert_observe(a == 0 ? e->state : e->alert[a - 1], d->name, f, now, &c);
+		keep_changes(e, &c, a == 0);
+	}
+	tick_alerts(e, now); /* the round's own step: outbox rows and state, same batch */
+	if (daemon_store_commit(e->st) != ERR_OK) {
+		log_err("store", "commit-failed reason=%s", daemon_store_errmsg(e->st));
+		return ERR_IO;
+	}
+	return ERR_OK;
+}
+
 int64_t daemon_engine_next_due(const struct daemon_engine *e)
 {
 	int64_t t = daemon_schedule_next_due(e->sched);

@@ -84,6 +84,17 @@ enum mp_err daemon_engine_check_now(struct daemon_engine *e, const char *domain,
 				    int64_t now) MP_WUR;
 
 /*
+ * A result that did not come from a DNS round (issue 4: each finished
+ * probe is a result of check "probe"): f's findings (check names as given,
+ * borrowed) are stored like a check's and fed to the state engine and every
+ * channel, exactly like a completed DNS check, in one durable batch.
+ * ERR_NOTFOUND when domain is not an enabled configured domain; ERR_IO
+ * when the store refused (logged).
+ */
+enum mp_err daemon_engine_external_result(struct daemon_engine *e, const char *domain,
+					  const struct dns_findings *f, int64_t now) MP_WUR;
+
+/*
  * Report the outcome of a FIRING/REMINDER message to the channel's engine
  * (unknown channels are ignored); its state is saved at the next round.
  */

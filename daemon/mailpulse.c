@@ -4,6 +4,8 @@
  *   check   posture of one or more domains (Nagios exit codes)
  *   spf     evaluate SPF for one client address and sender (RFC 7208)
  *   alert-test  send a test message through a configured alert channel
+ *   dkim-keygen make a DKIM signing key and print its DNS record
+ *   verify  SPF, DKIM and DMARC verdicts on one message (RFC 8601 output)
  * Each subcommand lives in its own daemon/cmd_<name>.c.
  */
 #include <stdio.h>
@@ -20,6 +22,9 @@ static void usage(FILE *out)
 	      "  check DOMAIN...   check SPF, DKIM, DMARC, MX, MTA-STS, TLS-RPT and BIMI\n"
 	      "  spf               evaluate SPF for one client address and sender\n"
 	      "  alert-test NAME -c FILE  send a test message through an alert channel\n"
+	      "  dkim-keygen --domain D --selector S  make a DKIM key and its TXT record\n"
+	      "  verify [FILE] --client-ip ADDR --helo NAME  SPF, DKIM, DMARC of a message\n"
+	      "  bounce FILE...    classify bounces, auto-replies and feedback reports\n"
 	      "  version           print the version\n"
 	      "\n"
 	      "`mailpulse COMMAND --help` describes each command; see mailpulse(1).\n",
@@ -54,6 +59,12 @@ int main(int argc, char **argv)
 		rc = daemon_cmd_spf(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "alert-test") == 0)
 		rc = daemon_cmd_alert_test(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "dkim-keygen") == 0)
+		rc = daemon_cmd_dkim_keygen(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "verify") == 0)
+		rc = daemon_cmd_verify(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "bounce") == 0)
+		rc = daemon_cmd_bounce(argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "mailpulse: unknown command '%s'\n", argv[1]);
 		usage(stderr);

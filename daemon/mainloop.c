@@ -19,6 +19,8 @@
 #include "daemon/engine.h"
 #include "daemon/mainloop.h"
 #include "daemon/mailq.h"
+#include "daemon/probe.h"
+#include "daemon/probe_listen.h"
 #include "daemon/sdnotify.h"
 #include "daemon/snapbuild.h"
 #include "daemon/store.h"
@@ -48,6 +50,9 @@ struct loop {
 	struct daemon_engine *eng;
 	struct daemon_deliver *dlv;
 	struct daemon_mailq *mq;
+	struct daemon_probe *probe;	 /* kept across reloads */
+	struct daemon_probe_listen *lis; /* NULL without [listener] */
+	char *db_path;
 	struct web_http *web;
 	struct webq wq;
 	struct daemon_snapbuild_info info;
@@ -206,6 +211,28 @@ static enum mp_err web_restart(struct loop *l, const struct daemon_config *cfg,
 	return web_http_start(&o, out) == ERR_OK ? ERR_OK : ERR_IO;
 }
 
+/* Start, restart or stop the SMTP listener for l->cfg (daemon/probe_listen). */
+static enum mp_err listener_apply(struct loop *l)
+{
+	char why[512] = "";
+	enum mp_err rc = daemon_probe_listen_apply(&l->lis, l->cfg, l->db_path, why, sizeof why);
+
+	if (rc != ERR_OK)
+		log_err("listener", "start-failed address=%s port=%u reason=\"%s\"",
+			l->cfg->listener.listen_addr, l->cfg->listener.listen_port, why);
+	return rc;
+}
+
+/* daemon/probe: a finished probe is a result of check "probe" (daemon/engine). */
+static void on_probe_result(void *arg, const char *domain, const struct dns_findings *f,
+			    int64_t now)
+{
+	struct loop *l = arg;
+
+	if (daemon_engine_external_result(l->eng, domain, f, now) == ERR_OK)
+		l->dirty = true;
+}
+
 static void refuse(struct loop *l, const char *why)
 {
 	log_err("daemon", "reload-refused reason=\"%s\" (the old config keeps running)", why);
@@ -253,6 +280,8 @@ static void reload(struct loop *l, int64_t now)
 	l->cfg = cfg;
 	l->eng = eng;
 	l->dlv = daemon_deliver_new(cfg, l->st, eng, l->mq);
+	daemon_probe_reload(l->probe, cfg, now);
+	(void)listener_apply(l);
 	webq_set_domains(&l->wq, cfg);
 	common_log_set_level(cfg->daemon.log_level);
 	l->info.last_reload_ok = true;
@@ -349,13 +378,15 @@ static void turn(struct loop *l, int sigrd)
 {
 	int64_t now = time(NULL);
 	size_t running;
-	struct pollfd pfd[3] = {{.fd = sigrd, .events = POLLIN},
+	struct pollfd pfd[5] = {{.fd = sigrd, .events = POLLIN},
 				{.fd = l->wq.pipe[0], .events = POLLIN},
-				{.fd = daemon_mailq_fd(l->mq), .events = POLLIN}};
+				{.fd = daemon_mailq_fd(l->mq), .events = POLLIN},
+				{.fd = daemon_probe_fd(l->probe), .events = POLLIN},
+				{.fd = daemon_probe_listen_fd(l->lis), .events = POLLIN}};
 
 	daemon_engine_start_due(l->eng, now);
 	running = daemon_engine_running(l->eng);
-	(void)poll(pfd, 3, running || daemon_deliver_inflight(l->dlv) ? 0 : 200);
+	(void)poll(pfd, 5, running || daemon_deliver_inflight(l->dlv) ? 0 : 200);
 	if (pfd[0].revents)
 		drain(sigrd);
 	if (sig_term)
@@ -368,6 +399,10 @@ static void turn(struct loop *l, int sigrd)
 		handle_web(l, now);
 	if (pfd[2].revents)
 		handle_mail(l, now);
+	if (pfd[4].revents)
+		daemon_probe_listen_drain(l->lis);
+	if (daemon_probe_run(l->probe, now))
+		l->dirty = true;
 	daemon_engine_pump(l->eng, running ? 50 : 0);
 	if (!running && daemon_deliver_inflight(l->dlv))
 		(void)poll(NULL, 0, 20);
@@ -391,7 +426,7 @@ static enum mp_err open_store(struct loop *l)
 	rc = daemon_store_open(path, &l->st, err, sizeof err);
 	if (rc != ERR_OK)
 		log_err("store", "open-failed path=%s reason=\"%s\"", path, err);
-	free(path);
+	l->db_path = path; /* the listener opens its own connection to it */
 	return rc;
 }
 
@@ -423,6 +458,9 @@ static enum mp_err start(struct loop *l, int sigfds[2])
 		return ERR_INVAL;
 	}
 	l->dlv = daemon_deliver_new(l->cfg, l->st, l->eng, l->mq);
+	if (daemon_probe_new(l->cfg, l->st, now, on_probe_result, l, &l->probe) != ERR_OK ||
+	    listener_apply(l) != ERR_OK)
+		return ERR_IO;
 	l->info = (struct daemon_snapbuild_info){.now = now,
 						 .last_reload_ok = true,
 						 .last_reload_at = now,
@@ -434,6 +472,11 @@ static enum mp_err start(struct loop *l, int sigfds[2])
 static void stop(struct loop *l, int sigfds[2])
 {
 	web_http_stop(l->web);
+	/* No new message; a session committing one finishes it (it is then processed at the
+	   next start).  Probe jobs are broken off: interrupted ones are redone or recovered. */
+	daemon_probe_listen_stop(l->lis);
+	if (l->eng != NULL)
+		daemon_probe_stop(l->probe, time(NULL));
 	/*
 	 * An SMTP session in progress is broken off rather than waited for (a
 	 * silent relay would hold SIGTERM for a whole timeout); its row and
@@ -444,9 +487,11 @@ static void stop(struct loop *l, int sigfds[2])
 	if (l->mq != NULL && l->dlv != NULL)
 		handle_mail(l, time(NULL));
 	daemon_deliver_free(l->dlv);
+	daemon_probe_free(l->probe);
 	daemon_engine_free(l->eng); /* abandons checks in flight: nothing half-stored */
 	daemon_mailq_free(l->mq);
 	daemon_store_close(l->st);
+	free(l->db_path);
 	daemon_config_free(l->cfg);
 	webq_free(&l->wq);
 	sig_fd = -1;

@@ -11,11 +11,13 @@
 #include "daemon/snapbuild.h"
 #include "daemon/store_alert.h"
 #include "daemon/store_outbox.h"
+#include "daemon/store_probe.h"
 #include "daemon/store_result.h"
 
 #define SNAP_HISTORY 50
 #define SNAP_EPISODES 20
 #define SNAP_DELIVERIES 10
+#define SNAP_PROBES 20 /* issue 4: probes on a domain page */
 
 static char *dupn(const char *s)
 {
@@ -277,6 +279,63 @@ static void add_readiness(const struct daemon_config *cfg, struct web_snapshot *
 	dns_findings_clear(&f);
 }
 
+static bool probe_finished(enum daemon_probe_state st)
+{
+	return st == DAEMON_PROBE_VERIFIED || st == DAEMON_PROBE_FAILED ||
+	       st == DAEMON_PROBE_BOUNCED || st == DAEMON_PROBE_LOST ||
+	       st == DAEMON_PROBE_SEND_FAILED;
+}
+
+static void copy_probe(struct web_probe *w, const struct daemon_probe_row *r)
+{
+	w->token = xstrdup(r->token);
+	w->state = xstrdup(daemon_probe_state_name(r->state));
+	w->created = r->created;
+	w->submitted = r->submitted;
+	w->received = r->received;
+	w->roundtrip = r->roundtrip_s;
+	w->relay = xstrdup(r->relay ? r->relay : "");
+	w->rcpt = xstrdup(r->rcpt ? r->rcpt : "");
+	w->folder = xstrdup(r->folder ? r->folder : "");
+	w->spf = xstrdup(r->spf ? r->spf : "");
+	w->dkim = xstrdup(r->dkim ? r->dkim : "");
+	w->dmarc = xstrdup(r->dmarc ? r->dmarc : "");
+	w->aligned = r->aligned;
+	w->bounce_status = xstrdup(r->bounce_status ? r->bounce_status : "");
+	w->bounce_reason = xstrdup(r->bounce_reason ? r->bounce_reason : "");
+	w->bounce_code = r->bounce_code;
+	w->bounce_diag = xstrdup(r->bounce_diag ? r->bounce_diag : "");
+	w->error = xstrdup(r->error ? r->error : "");
+	w->detail_json = dupn(r->detail_json);
+}
+
+/* Issue 4: the last probes of the domain and the summary /metrics shows (from those). */
+static void add_probes(struct daemon_store *st, const struct daemon_config_domain *d,
+		       struct web_domain *wd)
+{
+	struct daemon_probe_row *v = NULL;
+	size_t n = 0;
+
+	wd->have_probes = d->probe.interval_s != 0;
+	wd->probe_last_roundtrip = -1;
+	if (daemon_store_probe_recent(st, d->name, SNAP_PROBES, &v, &n) != ERR_OK) {
+		log_warn("snapshot", "probes-failed domain=%s", d->name);
+		return;
+	}
+	wd->probes = xcalloc(n + 1, sizeof *wd->probes);
+	wd->n_probes = n;
+	for (size_t i = 0; i < n; i++) {
+		copy_probe(&wd->probes[i], &v[i]);
+		if (wd->probe_last_roundtrip < 0 && v[i].roundtrip_s >= 0)
+			wd->probe_last_roundtrip = v[i].roundtrip_s;
+		if (!wd->probe_have_finished && probe_finished(v[i].state)) {
+			wd->probe_have_finished = true;
+			wd->probe_last_success = v[i].state == DAEMON_PROBE_VERIFIED;
+		}
+	}
+	daemon_store_probe_rows_free(v, n);
+}
+
 static void add_domain(const struct daemon_config *cfg, struct daemon_store *st,
 		       const struct daemon_engine *eng, const struct daemon_config_domain *d,
 		       struct web_domain *wd, int64_t now)
@@ -289,6 +348,7 @@ static void add_domain(const struct daemon_config *cfg, struct daemon_store *st,
 	add_days(st, wd, now);
 	add_history(st, wd);
 	add_episodes(cfg, st, d->name, &wd->episodes, &wd->n_episodes);
+	add_probes(st, d, wd);
 }
 
 struct web_snapshot *daemon_snapbuild(const struct daemon_config *cfg, struct daemon_store *st,

@@ -108,6 +108,22 @@ enum mp_err daemon_store_probe_open(struct daemon_store *s, struct daemon_probe_
 void daemon_store_probe_row_free(struct daemon_probe_row *r);
 void daemon_store_probe_rows_free(struct daemon_probe_row *r, size_t n);
 
+/*
+ * Retention: delete the probes of each domain beyond its keep newest
+ * (never an open one: pending, submitted, received) and the processed
+ * inbound messages received before now - DAEMON_STORE_KEEP_RESULTS_SECS
+ * (unprocessed ones are never deleted).
+ * Works in chunks, each its own transaction (not inside a batch).  Counts
+ * go to *probes and *inbound (either may be NULL).
+ */
+enum mp_err daemon_store_probe_prune(struct daemon_store *s, int64_t now, unsigned keep,
+				     uint64_t *probes, uint64_t *inbound) MP_WUR;
+
+/* Limits checked before anything is stored (ERR_LIMIT / ERR_INVAL beyond them). */
+#define DAEMON_STORE_MAX_MESSAGE (110u * 1024 * 1024) /* inbound data: 100M + headers */
+#define DAEMON_STORE_MAX_PROBE_TEXT (64 * 1024)	      /* error, diag, rcpts, one text */
+#define DAEMON_STORE_MAX_DETAIL (1024 * 1024)	      /* detail_json */
+
 /* "pending" "submitted" "send_failed" "received" "verified" "failed" "bounced" "lost". */
 const char *daemon_probe_state_name(enum daemon_probe_state s);
 bool daemon_probe_state_parse(const char *name, enum daemon_probe_state *out);

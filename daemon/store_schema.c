@@ -164,6 +164,58 @@ static const char SQL_V3[] =
  */
 static const char SQL_V4[] =
 	"ALTER TABLE results ADD COLUMN spf_tree_json TEXT;";
+
+/*
+ * Probes (issue 4, daemon/store_probe).  inbound: every message the SMTP
+ * listener accepted or a seed box gave us, committed before the listener's
+ * final 250; kind stays NULL until the probe engine has processed it.
+ * probes: one row per probe sent, its state and verdict; round trips in
+ * milliseconds (the facade binds integers only).  Tokens compare
+ * case-insensitively (some relays lower-case VERP addresses).
+ */
+static const char SQL_V5[] =
+	"CREATE TABLE inbound ("
+	" id INTEGER PRIMARY KEY,"
+	" received INTEGER NOT NULL CHECK (received >= 0),"
+	" received_us INTEGER NOT NULL DEFAULT 0 CHECK (received_us BETWEEN 0 AND 999999),"
+	" source TEXT NOT NULL,"		/* "listener" or "imap:NAME" */
+	" folder TEXT NOT NULL DEFAULT '',"
+	" client_ip TEXT NOT NULL DEFAULT '',"
+	" helo TEXT NOT NULL DEFAULT '',"
+	" mail_from TEXT NOT NULL DEFAULT '',"
+	" rcpts TEXT NOT NULL DEFAULT '',"
+	" data BLOB NOT NULL,"
+	" kind TEXT);"				/* NULL: not processed yet */
+	"CREATE INDEX inbound_pending ON inbound (id) WHERE kind IS NULL;"
+	"CREATE INDEX inbound_done_by_time ON inbound (received) WHERE kind IS NOT NULL;"
+
+	"CREATE TABLE probes ("
+	" id INTEGER PRIMARY KEY,"
+	" token TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	" domain TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('pending','submitted','send_failed','received',"
+	"'verified','failed','bounced','lost')),"
+	" created INTEGER NOT NULL,"
+	" submitted INTEGER NOT NULL DEFAULT 0,"
+	" received INTEGER NOT NULL DEFAULT 0,"
+	" roundtrip_ms INTEGER,"		/* NULL: not back */
+	" relay TEXT NOT NULL DEFAULT '',"
+	" rcpt TEXT NOT NULL DEFAULT '',"
+	" queue_id TEXT NOT NULL DEFAULT '',"
+	" error TEXT NOT NULL DEFAULT '',"
+	" folder TEXT NOT NULL DEFAULT '',"
+	" spf TEXT NOT NULL DEFAULT '',"
+	" dkim TEXT NOT NULL DEFAULT '',"
+	" dmarc TEXT NOT NULL DEFAULT '',"
+	" aligned INTEGER NOT NULL DEFAULT 0 CHECK (aligned IN (0, 1)),"
+	" bounce_status TEXT NOT NULL DEFAULT '',"
+	" bounce_reason TEXT NOT NULL DEFAULT '',"
+	" bounce_code INTEGER NOT NULL DEFAULT 0,"
+	" bounce_diag TEXT NOT NULL DEFAULT '',"
+	" detail_json TEXT NOT NULL DEFAULT '{}');"
+	"CREATE INDEX probes_by_domain ON probes (domain, created);"
+	"CREATE INDEX probes_open ON probes (state)"
+	" WHERE state IN ('pending','submitted','received');";
 /* clang-format on */
 
 static const struct daemon_store_migration migrations[] = {
@@ -171,6 +223,7 @@ static const struct daemon_store_migration migrations[] = {
     {2, "per-channel delivery counters", SQL_V2},
     {3, "alert engine state per channel, episode of a transition", SQL_V3},
     {4, "SPF lookup tree of the last results", SQL_V4},
+    {5, "probes and inbound messages", SQL_V5},
 };
 
 const struct daemon_store_migration *daemon_store_schema_migrations(size_t *n)

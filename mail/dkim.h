@@ -23,11 +23,16 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 #include "common/err.h"
 #include "dns/book.h"
 
 /* Signatures examined per message; more are reported as not checked. */
 #define MAIL_DKIM_MAX_SIGS 16
+/* Largest message mail_dkim_sign()/mail_dkim_verify() take (ERR_LIMIT past it). */
+#define MAIL_DKIM_MAX_MSG (32u << 20)
+/* Most header fields in a message (ERR_LIMIT past it). */
+#define MAIL_DKIM_MAX_FIELDS 1000
 
 struct mail_dkim; /* a libopendkim library handle; thread-safe after _new */
 
@@ -98,6 +103,32 @@ enum mp_err mail_dkim_sign(struct mail_dkim *d, const struct mail_dkim_sign_opts
 enum mp_err mail_dkim_verify(struct mail_dkim *d, struct dns_book *book, const char *msg,
 			     size_t len, struct mail_dkim_verdict *out) MP_WUR;
 void mail_dkim_verdict_free(struct mail_dkim_verdict *v);
+
+/*
+ * For deterministic tests and tools only: make d sign and verify as if the
+ * time were now (0: the real clock), and give new signatures an x= expiry
+ * ttl seconds after t= (0: no x=).  Call before d is shared between threads
+ * (libopendkim keeps these per library handle).  ERR_INVAL if refused.
+ */
+enum mp_err mail_dkim_set_clock(struct mail_dkim *d, time_t now, unsigned long ttl) MP_WUR;
+
+/*
+ * Verification takes a fast path when it can (mail/dkim.c run_fast):
+ * libopendkim only parses, canonicalises and hashes, and the signature is
+ * checked with a decoded key kept in a small cache; anything but a plain
+ * pass goes through libopendkim's full verification, whose verdict and words
+ * are then reported.  For tests and the benchmark only: turn the fast path
+ * off (on is the default) to compare both; call before d is shared.
+ */
+void mail_dkim_set_fast(struct mail_dkim *d, bool on);
+
+/* Counters since mail_dkim_new() (thread-safe snapshot). */
+struct mail_dkim_stats {
+	unsigned long fast; /* messages whose signatures all passed the fast path */
+	unsigned long full; /* messages verified by libopendkim's full path */
+	size_t keys_cached; /* key records in the decoded-key cache now */
+};
+void mail_dkim_get_stats(struct mail_dkim *d, struct mail_dkim_stats *out);
 
 /* "none" "pass" "fail" "neutral" "policy" "temperror" "permerror"; static. */
 const char *mail_dkim_res_name(enum mail_dkim_res r);

@@ -19,6 +19,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "common/err.h"
+#include "mail/mime.h"
+
+/* How mail_dsn_parse() reads a message through mail/mime: bodies bounded at
+   MAIL_DSN_MAX_BODY, only what the classifier reads (text bodies outside
+   returned messages, the returned message's header block). */
+#define MAIL_DSN_MAX_BODY (512u * 1024u)
+#define MAIL_DSN_MIME_FLAGS (MAIL_MIME_TEXT_BODIES | MAIL_MIME_MSG_HEADERS | MAIL_MIME_OUTER_BODIES)
 
 #define MAIL_DSN_MAX_RCPTS 100
 #define MAIL_DSN_TOKEN_MAX 64

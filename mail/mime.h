@@ -38,10 +38,13 @@ struct mail_mime_part {
 	char *filename; /* Content-Disposition/ name= filename, or NULL; owned */
 	struct mail_mime_header *headers; /* the part's own header fields; owned */
 	size_t n_headers;
-	char *body; /* transfer-decoded content (base64/QP undone), NUL-terminated; owned */
+	char *body; /* transfer-decoded content (base64/QP undone), NUL-terminated; owned.
+		       A multipart's is "", or its preamble when it has no body part
+		       at all (a boundary that never occurs) */
 	size_t body_len;
-	bool body_cut;	/* the body was longer than max_body and was cut */
-	unsigned depth; /* 0 = the message itself */
+	bool body_cut;	   /* the body was longer than max_body and was cut */
+	bool body_skipped; /* mail_mime_parse_opts() flags left body "" on purpose */
+	unsigned depth;	   /* 0 = the message itself */
 	int parent; /* index of the enclosing multipart or message/rfc822 part, -1 for the top */
 };
 
@@ -68,6 +71,33 @@ struct mail_mime_addr {
 enum mp_err mail_mime_parse(const char *p, size_t len, size_t max_body,
 			    struct mail_mime **out) MP_WUR;
 void mail_mime_free(struct mail_mime *m);
+
+/* Flags of mail_mime_parse_opts(): work a reader does not need is skipped.
+   A skipped body is "" with body_skipped set; types, headers and the tree
+   stay complete.  0 is exactly mail_mime_parse(). */
+#define MAIL_MIME_TEXT_BODIES                                                                      \
+	0x1u /* decode only text, message and unknown bodies:                                      \
+		image/, audio/, video/, font/, model/ and                                          \
+		application/ ones are skipped */
+#define MAIL_MIME_MSG_HEADERS                                                                      \
+	0x2u			    /* a message/rfc822 part's body is only the                    \
+				       embedded message's header block, as written */
+#define MAIL_MIME_OUTER_BODIES 0x4u /* parts inside an embedded message get no body */
+
+/*
+ * mail_mime_parse() with flags (MAIL_MIME_*, or-ed).  Same bounds, errors
+ * and ownership; free with mail_mime_free().
+ */
+enum mp_err mail_mime_parse_opts(const char *p, size_t len, size_t max_body, unsigned flags,
+				 struct mail_mime **out) MP_WUR;
+
+/*
+ * Only GMime's part of mail_mime_parse(): the same input cleaning and GMime
+ * parse, then the GMime tree is dropped without being walked.  For
+ * measurements (`mailpulse bounce --bench-stage gmime`): the cost floor of
+ * any reader built on this module.  ERR_PARSE as mail_mime_parse().
+ */
+enum mp_err mail_mime_parse_discard(const char *p, size_t len) MP_WUR;
 
 /* The idx-th (0-based) header field called name (case-insensitive) among n
    headers, or NULL.  Works on a message's or a part's header list. */

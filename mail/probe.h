@@ -40,7 +40,7 @@ enum mp_err mail_probe_token_new(char tok[MAIL_PROBE_TOKEN_LEN + 1]) MP_WUR;
 bool mail_probe_token_valid(const char *s, size_t len);
 
 /*
- * Compose the message (CRLF line ends, ASCII only) into *msg/*len and the
+ * Compose the message (CRLF line ends, ASCII only) into *msg and *len, and the
  * envelope sender into *mail_from (bounce+TOKEN@bounce-domain); both owned
  * by the caller.  ERR_INVAL for a bad address or token.
  */

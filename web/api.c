@@ -150,6 +150,81 @@ static struct common_json *summary(const struct web_domain *d, bool with_tree)
 	return o;
 }
 
+/* A probe (issue 4); detail is the verdict object re-embedded, or null when it does not parse. */
+static struct common_json *probe(const struct web_probe *p)
+{
+	struct common_json *o = common_json_object(), *detail = NULL, *b;
+	const char *t;
+
+	common_json_set_str(o, "token", p->token);
+	common_json_set_str(o, "state", p->state);
+	set_time(o, "created", p->created);
+	set_time(o, "submitted", p->submitted);
+	set_time(o, "received", p->received);
+	common_json_set(o, "roundtrip_seconds",
+			p->roundtrip < 0 ? common_json_null() : common_json_real(p->roundtrip));
+	common_json_set_str(o, "relay", p->relay);
+	common_json_set_str(o, "rcpt", p->rcpt);
+	common_json_set_str(o, "folder", p->folder);
+	common_json_set_str(o, "spf", p->spf);
+	common_json_set_str(o, "dkim", p->dkim);
+	common_json_set_str(o, "dmarc", p->dmarc);
+	common_json_set_bool(o, "aligned", p->aligned);
+	if (p->bounce_status != NULL && p->bounce_status[0] != '\0') {
+		b = common_json_object();
+		common_json_set_str(b, "status", p->bounce_status);
+		common_json_set_str(b, "reason", p->bounce_reason);
+		common_json_set_int(b, "reply_code", p->bounce_code);
+		common_json_set_str(b, "diagnostic", p->bounce_diag);
+		common_json_set(o, "bounce", b);
+	} else {
+		common_json_set(o, "bounce", common_json_null());
+	}
+	common_json_set_str(o, "error", p->error);
+	/* Only an object that parses is a verdict; anything else is null. */
+	t = p->detail_json ? p->detail_json + strspn(p->detail_json, " \t\r\n") : NULL;
+	if (t == NULL || *t != '{' || common_json_parse(t, strlen(t), &detail) != ERR_OK)
+		detail = common_json_null();
+	common_json_set(o, "detail", detail);
+	return o;
+}
+
+static struct common_json *probes(const struct web_domain *d)
+{
+	struct common_json *a = common_json_array();
+
+	for (size_t i = 0; i < d->n_probes; i++)
+		common_json_push(a, probe(&d->probes[i]));
+	return a;
+}
+
+/* {enabled, last_roundtrip_seconds, last_success} (null: not known). */
+static struct common_json *probe_summary(const struct web_domain *d)
+{
+	struct common_json *o = common_json_object();
+
+	common_json_set_bool(o, "enabled", d->have_probes);
+	common_json_set(o, "last_roundtrip_seconds",
+			d->probe_last_roundtrip < 0 ? common_json_null()
+						    : common_json_real(d->probe_last_roundtrip));
+	common_json_set(o, "last_success",
+			d->probe_have_finished ? common_json_bool(d->probe_last_success)
+					       : common_json_null());
+	return o;
+}
+
+char *web_api_probes(const struct web_snapshot *s, const struct web_domain *d, bool pretty,
+		     size_t *len)
+{
+	struct common_json *o = common_json_object();
+
+	set_time(o, "generated_at", s->generated_at);
+	common_json_set_str(o, "domain", d->name);
+	common_json_set(o, "summary", probe_summary(d));
+	common_json_set(o, "probes", probes(d));
+	return dump(o, pretty, len);
+}
+
 char *web_api_domains(const struct web_snapshot *s, bool pretty, size_t *len)
 {
 	struct common_json *o = common_json_object(), *a = common_json_array();
@@ -186,6 +261,8 @@ char *web_api_domain(const struct web_snapshot *s, const struct web_domain *d, b
 	}
 	common_json_set(dom, "transitions", tr);
 	common_json_set(dom, "episodes", episodes(d->episodes, d->n_episodes));
+	common_json_set(dom, "probe_summary", probe_summary(d));
+	common_json_set(dom, "probes", probes(d));
 	common_json_set(o, "domain", dom);
 	return dump(o, pretty, len);
 }

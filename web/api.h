@@ -18,7 +18,18 @@
  *                          [{check, code, severity, message, fix,
  *                          evidence}], spf.tree (the lookup tree object, or
  *                          null), transitions: [{at, check, from, to,
- *                          severity}], episodes: [episode]}
+ *                          severity}], episodes: [episode],
+ *                          probe_summary, probes: [probe]}
+ *   /api/v1/domains/NAME/probes  {generated_at, domain, summary:
+ *                          probe_summary, probes: [probe]} (issue 4)
+ *     probe_summary:      {enabled, last_roundtrip_seconds (null: none),
+ *                          last_success (null: none finished)}
+ *     probe:              {token, state, created, submitted, received,
+ *                          roundtrip_seconds, relay, rcpt, folder, spf,
+ *                          dkim, dmarc, aligned, bounce: {status, reason,
+ *                          reply_code, diagnostic} | null, error, detail:
+ *                          the verdict object (headers, signatures,
+ *                          Authentication-Results) | null}, newest first
  *   /api/v1/alerts        {generated_at, episodes: [episode], channels:
  *                          [{name, type, sent, failed, queued}],
  *                          readiness: [finding]}
@@ -45,6 +56,9 @@
 char *web_api_domains(const struct web_snapshot *s, bool pretty, size_t *len);
 /* /api/v1/domains/NAME for d, one of s->domains. */
 char *web_api_domain(const struct web_snapshot *s, const struct web_domain *d, bool pretty,
+		     size_t *len);
+/* /api/v1/domains/NAME/probes for d, one of s->domains (issue 4). */
+char *web_api_probes(const struct web_snapshot *s, const struct web_domain *d, bool pretty,
 		     size_t *len);
 /* /api/v1/alerts of s. */
 char *web_api_alerts(const struct web_snapshot *s, bool pretty, size_t *len);

@@ -308,6 +308,9 @@ static enum MHD_Result get_domain(struct MHD_Connection *c, struct web_held *h,
 	case WEB_ROUTE_API_DOMAIN:
 		data = web_api_domain(web_held_snapshot(h), d, want_pretty(u), &len);
 		return send_owned(c, MHD_HTTP_OK, K_JSON, data, len);
+	case WEB_ROUTE_API_PROBES:
+		data = web_api_probes(web_held_snapshot(h), d, want_pretty(u), &len);
+		return send_owned(c, MHD_HTTP_OK, K_JSON, data, len);
 	case WEB_ROUTE_BADGE:
 		label = web_url_param(u, "label", &ln);
 		if (web_badge_domain(d, label, ln, &data, &len) != ERR_OK)
@@ -372,6 +375,7 @@ static enum MHD_Result handle_get(struct web_http *w, struct MHD_Connection *c,
 		break;
 	case WEB_ROUTE_DOMAIN:
 	case WEB_ROUTE_API_DOMAIN:
+	case WEB_ROUTE_API_PROBES:
 	case WEB_ROUTE_BADGE:
 		r = get_domain(c, h, u);
 		break;

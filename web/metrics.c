@@ -178,6 +178,29 @@ static void domain_families(struct web_out *o, const struct web_snapshot *s)
 				      s->domains[i].spf_void_lookups);
 }
 
+/* Issue 4: probe gauges, only for domains that probe and only once there is a value. */
+static void probe_families(struct web_out *o, const struct web_snapshot *s)
+{
+	family(o, "mailpulse_probe_roundtrip_seconds", "gauge",
+	       "Seconds from submission to arrival of the last probe that came back.");
+	for (size_t i = 0; i < s->n_domains; i++) {
+		const struct web_domain *d = &s->domains[i];
+
+		if (!d->have_probes || d->probe_last_roundtrip < 0)
+			continue;
+		web_out_put(o, "mailpulse_probe_roundtrip_seconds{domain=");
+		label_str(o, d->name);
+		web_out_printf(o, "} %.3f\n", d->probe_last_roundtrip);
+	}
+	family(o, "mailpulse_probe_success", "gauge",
+	       "1 when the last finished probe came back with SPF, DKIM and DMARC passing and "
+	       "aligned, else 0.");
+	for (size_t i = 0; i < s->n_domains; i++)
+		if (s->domains[i].have_probes && s->domains[i].probe_have_finished)
+			domain_sample(o, "mailpulse_probe_success", &s->domains[i],
+				      s->domains[i].probe_last_success ? 1 : 0);
+}
+
 enum mp_err web_metrics_render(const struct web_snapshot *s, char **out, size_t *len)
 {
 	struct web_out o;
@@ -193,6 +216,7 @@ enum mp_err web_metrics_render(const struct web_snapshot *s, char **out, size_t 
 		     "1 while an alert episode of the check is open.");
 	check_family(&o, s, CM_LAST_RUN, "mailpulse_check_last_run_timestamp_seconds",
 		     "Unix time of the last result of the check.");
+	probe_families(&o, s);
 	channel_family(&o, s, CH_SENT, "mailpulse_notifications_total", "counter",
 		       "Notifications delivered through the alert channel.");
 	channel_family(&o, s, CH_FAILED, "mailpulse_notifications_failed_total", "counter",

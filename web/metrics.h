@@ -20,6 +20,9 @@
  * episode is open mailpulse_check_last_run_timestamp_seconds{domain,check}  gauge (absent when
  * never run) mailpulse_spf_dns_lookups{domain}               gauge: RFC 7208 4.6.4 lookups (limit
  * 10) mailpulse_spf_void_lookups{domain}              gauge: RFC 7208 4.6.4 void lookups (limit 2)
+ *   mailpulse_probe_roundtrip_seconds{domain}       gauge: the last completed probe's round trip
+ *   mailpulse_probe_success{domain}                 gauge 1/0: the last finished probe verified
+ *   (the two probe families have samples only for domains that probe, issue 4)
  *   mailpulse_notifications_total{channel}          counter: notifications delivered
  *   mailpulse_notifications_failed_total{channel}   counter: notifications given up on
  *   mailpulse_notification_queue_length{channel}    gauge: waiting in the outbox

@@ -46,6 +46,26 @@ static void free_episodes(struct web_episode *e, size_t n)
 	free(e);
 }
 
+static void free_probes(struct web_probe *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].token);
+		free(p[i].state);
+		free(p[i].relay);
+		free(p[i].rcpt);
+		free(p[i].folder);
+		free(p[i].spf);
+		free(p[i].dkim);
+		free(p[i].dmarc);
+		free(p[i].bounce_status);
+		free(p[i].bounce_reason);
+		free(p[i].bounce_diag);
+		free(p[i].error);
+		free(p[i].detail_json);
+	}
+	free(p);
+}
+
 static void free_domain(struct web_domain *d)
 {
 	free(d->name);
@@ -64,6 +84,7 @@ static void free_domain(struct web_domain *d)
 	}
 	free(d->history);
 	free_episodes(d->episodes, d->n_episodes);
+	free_probes(d->probes, d->n_probes);
 }
 
 void web_snapshot_free(struct web_snapshot *s)

@@ -35,23 +35,23 @@ enum web_state {
 /* One cell of the 90-day history bar. */
 enum web_day_color {
 	WEB_DAY_NODATA, /* grey: never drawn as green */
-	WEB_DAY_OK,     /* green: every result that day was ok/info */
-	WEB_DAY_WARN,   /* amber: some warn, no critical */
-	WEB_DAY_CRIT,   /* red: at least one critical */
+	WEB_DAY_OK,	/* green: every result that day was ok/info */
+	WEB_DAY_WARN,	/* amber: some warn, no critical */
+	WEB_DAY_CRIT,	/* red: at least one critical */
 };
 
 struct web_finding {
 	char *check, *code;
 	char *severity; /* "ok" "info" "warn" "critical" "unknown" */
 	char *message;
-	char *fix;      /* may be NULL */
+	char *fix;	/* may be NULL */
 	char *evidence; /* may be NULL; evidence_len bytes */
 	size_t evidence_len;
 };
 
 struct web_check {
-	char *name;       /* "spf" "dkim" "dmarc" "mx" "mta-sts" "tls-rpt" "bimi" */
-	char *severity;   /* worst severity of its last result */
+	char *name;	/* "spf" "dkim" "dmarc" "mx" "mta-sts" "tls-rpt" "bimi" */
+	char *severity; /* worst severity of its last result */
 	enum web_state state;
 	int64_t last_checked; /* unix seconds, 0 = never */
 	int64_t last_ok;      /* unix seconds, 0 = never */
@@ -65,10 +65,10 @@ struct web_transition {
 };
 
 struct web_delivery {
-	char *channel;     /* the configured alert name, e.g. "ops-slack" */
-	char *type;        /* "slack" "webhook" "email" */
-	char *status;      /* "pending" "sent" "failed" */
-	char *error;       /* last error in words (never a URL or secret), or NULL */
+	char *channel; /* the configured alert name, e.g. "ops-slack" */
+	char *type;    /* "slack" "webhook" "email" */
+	char *status;  /* "pending" "sent" "failed" */
+	char *error;   /* last error in words (never a URL or secret), or NULL */
 	unsigned attempts;
 	int64_t updated_at;
 };
@@ -84,6 +84,30 @@ struct web_episode {
 	size_t n_deliveries;
 };
 
+/*
+ * One end-to-end probe (issue 4) as the domain page, the API and /metrics
+ * show it.  Every string may hold bytes from strangers (the receiving
+ * side's headers and bounce texts): renderers escape.  Empty strings mean
+ * "not known"; no string is NULL except detail_json.
+ */
+struct web_probe {
+	char *token;
+	char *state; /* "pending" "submitted" "send_failed" "received" "verified" "failed"
+			"bounced" "lost" */
+	int64_t created, submitted, received; /* unix seconds, 0 = not (yet) */
+	double roundtrip;		      /* seconds sent -> back, < 0 when not back */
+	char *relay, *rcpt;
+	char *folder;		  /* "inbox" "spam" "listener" "" */
+	char *spf, *dkim, *dmarc; /* RFC result words, "" when not verified */
+	bool aligned;		  /* DMARC identifier alignment held */
+	char *bounce_status;	  /* "5.1.1" or "" */
+	char *bounce_reason;	  /* Sisimai word or "" */
+	int bounce_code;	  /* 550, 0 */
+	char *bounce_diag;
+	char *error;	   /* plain words or "" */
+	char *detail_json; /* a JSON object (headers, Authentication-Results...) or NULL */
+};
+
 struct web_domain {
 	char *name;    /* ASCII (A-labels): used in URLs */
 	char *display; /* Unicode for people */
@@ -92,35 +116,43 @@ struct web_domain {
 	struct web_check *checks;
 	size_t n_checks;
 	enum web_day_color days[WEB_HISTORY_DAYS]; /* oldest first, last = today */
-	struct web_finding *findings;              /* of the last complete check */
+	struct web_finding *findings;		   /* of the last complete check */
 	size_t n_findings;
 	int spf_lookups, spf_void_lookups; /* -1 unknown */
-	char *spf_tree_json; /* the SPF lookup tree as JSON text, or NULL */
-	struct web_transition *history; /* newest first */
+	char *spf_tree_json;		   /* the SPF lookup tree as JSON text, or NULL */
+	struct web_transition *history;	   /* newest first */
 	size_t n_history;
 	struct web_episode *episodes; /* newest first */
 	size_t n_episodes;
+	/* Probes (issue 4); all zero/NULL for a domain that does not probe. */
+	bool have_probes;	  /* the domain sends probes (probe_interval is set) */
+	struct web_probe *probes; /* the last ones, newest first */
+	size_t n_probes;
+	double probe_last_roundtrip; /* seconds, of the last completed probe; < 0: none */
+	bool probe_have_finished;    /* some probe finished (verified, failed, bounced, lost,
+					send_failed): probe_last_success means something */
+	bool probe_last_success;     /* the last finished probe was verified */
 };
 
 struct web_channel {
 	char *name, *type;
 	uint64_t sent, failed; /* notifications delivered / given up */
-	size_t queued;         /* in the outbox now */
+	size_t queued;	       /* in the outbox now */
 };
 
 struct web_snapshot {
 	int64_t generated_at;
 	char *version;
-	bool ready;              /* config loaded and first round done */
-	bool last_reload_ok;     /* the last config reload succeeded */
-	int64_t last_reload_at;  /* unix seconds */
+	bool ready;		/* config loaded and first round done */
+	bool last_reload_ok;	/* the last config reload succeeded */
+	int64_t last_reload_at; /* unix seconds */
 	/*
 	 * Added by web/: unix seconds of the last successful (re)load, for
 	 * mailpulse_config_last_reload_success_timestamp_seconds.  0 = not
 	 * filled in: the metric then uses last_reload_at when last_reload_ok.
 	 */
 	int64_t last_reload_success_at;
-	bool degraded;           /* the daemon's own resolver is down */
+	bool degraded;		  /* the daemon's own resolver is down */
 	unsigned refresh_seconds; /* meta refresh of the pages */
 	struct web_domain *domains;
 	size_t n_domains;

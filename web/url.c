@@ -130,7 +130,10 @@ static void route_api(const struct seg *s, size_t n, struct web_url *u)
 		u->route = WEB_ROUTE_API_DOMAIN;
 	else if (n == 5 && seg_is(&s[2], "domains") && seg_is(&s[4], "check"))
 		u->route = WEB_ROUTE_API_CHECK;
-	if (u->route == WEB_ROUTE_API_DOMAIN || u->route == WEB_ROUTE_API_CHECK)
+	else if (n == 5 && seg_is(&s[2], "domains") && seg_is(&s[4], "probes"))
+		u->route = WEB_ROUTE_API_PROBES;
+	if (u->route == WEB_ROUTE_API_DOMAIN || u->route == WEB_ROUTE_API_CHECK ||
+	    u->route == WEB_ROUTE_API_PROBES)
 		take_name(&s[3], NULL, u);
 }
 
@@ -308,9 +311,9 @@ const char *web_url_param(const struct web_url *u, const char *key, size_t *len)
 const char *web_url_route_name(enum web_route r)
 {
 	static const char *const names[] = {
-	    "not_found",  "overview",  "domain",     "style", "api_domains",
-	    "api_domain", "api_check", "api_alerts", "badge", "metrics",
-	    "healthy",	  "ready",     "reload",
+	    "not_found",  "overview",  "domain",     "style",	   "api_domains",
+	    "api_domain", "api_check", "api_alerts", "badge",	   "metrics",
+	    "healthy",	  "ready",     "reload",     "api_probes",
 	};
 
 	return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "not_found";

@@ -23,6 +23,7 @@
  *   /api/v1/domains                 WEB_ROUTE_API_DOMAINS
  *   /api/v1/domains/NAME            WEB_ROUTE_API_DOMAIN
  *   /api/v1/domains/NAME/check      WEB_ROUTE_API_CHECK
+ *   /api/v1/domains/NAME/probes     WEB_ROUTE_API_PROBES
  *   /api/v1/alerts                  WEB_ROUTE_API_ALERTS
  *   /badge/NAME.svg                 WEB_ROUTE_BADGE
  *   /metrics                        WEB_ROUTE_METRICS
@@ -59,6 +60,7 @@ enum web_route {
 	WEB_ROUTE_HEALTHY,
 	WEB_ROUTE_READY,
 	WEB_ROUTE_RELOAD,
+	WEB_ROUTE_API_PROBES, /* issue 4 */
 };
 
 /* How to answer errors for this path: a page, JSON, an SVG badge or plain text. */

@@ -31,6 +31,35 @@
 #                        @ . _ - + only, since they are written into the config.
 #   EXIM_SH_OWNER=PID    a watchdog stops Exim when process PID exits.
 #   EXIM_SH_WAIT         seconds to wait for readiness (default 15).
+#   EXIM_SH_RELAY_PORT=P relay mode (off when unset or empty): recipients
+#                        outside EXIM_SH_LOCAL_DOMAINS are not put in the
+#                        maildir but relayed over SMTP to 127.0.0.1 port P
+#                        (a manualroute router with self = send, an smtp
+#                        transport with allow_localhost), so a test can have
+#                        Exim deliver to its own listener.  Bounces Exim
+#                        makes for such mail go to the envelope sender by the
+#                        same routers, so a sender in a relayed domain gets
+#                        its DSN at port P too.  Exim uses STARTTLS there
+#                        when offered (its default) without checking the
+#                        certificate, unless EXIM_SH_RELAY_CA is set.  The refusals of the
+#                        table above (nobody@, full@) still apply at
+#                        submission; whatever the listener answers (550,
+#                        451 ...) Exim handles as any relay would: a DSN for
+#                        a 5xx, a retry (F,10m,30s) for a 4xx.
+#   EXIM_SH_LOCAL_DOMAINS  colon-separated domains kept in the maildir in
+#                        relay mode (default example.test).
+#   EXIM_SH_RELAY_CA=FILE  relay mode only: require TLS to port P and verify
+#                        the listener's certificate chain against FILE (no
+#                        host name check: the target is an IP literal).
+#   EXIM_SH_LMTP_DOMAIN=D, EXIM_SH_LMTP_PORT=P  LMTP mode (off unless both
+#                        are set): recipients in domain D (one domain name)
+#                        are delivered over LMTP (RFC 2033) to 127.0.0.1
+#                        port P (e.g. Dovecot's, tests/lib/dovecot.sh
+#                        DOVECOT_SH_LMTP), before the relay and maildir
+#                        routers (a manualroute router keeping the local
+#                        part's case, so USER+Junk stays so, and an smtp
+#                        transport with protocol = lmtp, no TLS); what the LMTP server
+#                        refuses with 5xx gets a DSN as usual.
 #
 # Requirements (Debian's build, libraries.md 7.2): run as root (exim4 -C
 # from another user is refused; Exim then drops to Debian-exim itself), the
@@ -75,6 +104,58 @@ show_log() {
 	done
 }
 
+# LMTP mode (EXIM_SH_LMTP_DOMAIN and _PORT): the extra router and transport, else nothing.
+lmtp_router() {
+	[ -n "${EXIM_SH_LMTP_DOMAIN:-}" ] && [ -n "${EXIM_SH_LMTP_PORT:-}" ] || return 0
+	echo "to_lmtp:"
+	echo "  driver = manualroute"
+	echo "  domains = ${EXIM_SH_LMTP_DOMAIN}"
+	echo "  route_list = * 127.0.0.1::${EXIM_SH_LMTP_PORT}"
+	echo "  self = send"
+	echo "  transport = lmtp_out"
+	echo "  caseful_local_part"
+	echo "  no_more"
+	echo
+}
+
+lmtp_transport() {
+	[ -n "${EXIM_SH_LMTP_DOMAIN:-}" ] && [ -n "${EXIM_SH_LMTP_PORT:-}" ] || return 0
+	echo "lmtp_out:"
+	echo "  driver = smtp"
+	echo "  protocol = lmtp"
+	echo "  port = ${EXIM_SH_LMTP_PORT}"
+	echo "  allow_localhost"
+	echo "  hosts_avoid_tls = *"
+	echo
+}
+
+# Relay mode (EXIM_SH_RELAY_PORT): the extra router and transport, else nothing.
+relay_router() {
+	[ -n "${EXIM_SH_RELAY_PORT:-}" ] || return 0
+	echo "to_relay:"
+	echo "  driver = manualroute"
+	echo "  domains = ! +local_domains"
+	echo "  route_list = * 127.0.0.1::${EXIM_SH_RELAY_PORT}"
+	echo "  self = send"
+	echo "  transport = relay_smtp"
+	echo "  no_more"
+	echo
+}
+
+relay_transport() {
+	[ -n "${EXIM_SH_RELAY_PORT:-}" ] || return 0
+	echo "relay_smtp:"
+	echo "  driver = smtp"
+	echo "  allow_localhost"
+	if [ -n "${EXIM_SH_RELAY_CA:-}" ]; then
+		echo "  hosts_require_tls = *"
+		echo "  tls_verify_certificates = $dir/tls/relay-ca.pem"
+		echo "  tls_verify_hosts = *"
+		echo "  tls_verify_cert_hostnames ="
+	fi
+	echo
+}
+
 # The config template, filled in with this instance's paths and ports.
 write_conf() {
 	# $1 = submission port, $2 = implicit TLS port
@@ -96,6 +177,7 @@ keep_environment =
 exim_user = $EXIM_USER
 exim_group = $EXIM_USER
 never_users =
+domainlist local_domains = ${EXIM_SH_LOCAL_DOMAINS:-example.test}
 acl_smtp_mail = acl_mail
 acl_smtp_rcpt = acl_rcpt
 
@@ -113,11 +195,15 @@ acl_rcpt:
   deny   message = 554 5.7.1 Relaying denied
 
 begin routers
+$(lmtp_router)
+$(relay_router)
 to_maildir:
   driver = accept
   transport = maildir_sink
 
 begin transports
+$(lmtp_transport)
+$(relay_transport)
 maildir_sink:
   driver = appendfile
   directory = $dir/maildir
@@ -170,6 +256,10 @@ try_start() {
 	return 0
 }
 
+check_domains() {
+	case "$1" in '' | *[!A-Za-z0-9.:-]*) die "EXIM_SH_LOCAL_DOMAINS may hold only letters, digits and . : -" ;; esac
+}
+
 check_creds() {
 	case "$1" in '' | *[!A-Za-z0-9@._+-]*) die "credentials may hold only letters, digits and @ . _ - +" ;; esac
 }
@@ -196,6 +286,20 @@ cmd_start() {
 	install -m 0644 "$2" "$dir/tls/cert.pem"
 	# The daemon reads the key as Debian-exim; it is a throw-away test key.
 	install -o root -g "$EXIM_USER" -m 0640 "$3" "$dir/tls/key.pem"
+	case "${EXIM_SH_RELAY_PORT:-}" in
+	*[!0-9]*) die "EXIM_SH_RELAY_PORT must be a port number" ;;
+	esac
+	if [ -n "${EXIM_SH_RELAY_CA:-}" ]; then
+		[ -r "$EXIM_SH_RELAY_CA" ] || die "EXIM_SH_RELAY_CA $EXIM_SH_RELAY_CA not readable"
+		install -m 0644 "$EXIM_SH_RELAY_CA" "$dir/tls/relay-ca.pem"
+	fi
+	check_domains "${EXIM_SH_LOCAL_DOMAINS:-example.test}"
+	case "${EXIM_SH_LMTP_PORT:-}" in
+	*[!0-9]*) die "EXIM_SH_LMTP_PORT must be a port number" ;;
+	esac
+	case "${EXIM_SH_LMTP_DOMAIN:-}" in
+	*[!A-Za-z0-9.-]*) die "EXIM_SH_LMTP_DOMAIN must be one domain name" ;;
+	esac
 	runuser -u "$EXIM_USER" -- test -w "$dir/spool" 2>/dev/null ||
 		die "$EXIM_USER cannot reach $dir (every parent directory needs o+x)"
 	attempt=1

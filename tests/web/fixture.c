@@ -81,6 +81,7 @@ static struct web_domain *add_domain(struct web_snapshot *s, const char *name, c
 	d->last_checked = checked;
 	d->spf_lookups = -1;
 	d->spf_void_lookups = -1;
+	d->probe_last_roundtrip = -1;
 	return d;
 }
 
@@ -126,6 +127,89 @@ static void add_delivery(struct web_episode *e, const char *channel, const char 
 	d->error = error ? xstrdup(error) : NULL;
 	d->attempts = attempts;
 	d->updated_at = at;
+}
+
+static struct web_probe *add_probe(struct web_domain *d, const char *token, const char *state,
+				   int64_t created, double roundtrip)
+{
+	struct web_probe *p;
+
+	d->probes = xreallocarray(d->probes, d->n_probes + 1, sizeof *d->probes);
+	p = &d->probes[d->n_probes++];
+	memset(p, 0, sizeof *p);
+	p->token = xstrdup(token);
+	p->state = xstrdup(state);
+	p->created = created;
+	p->submitted = created + 1;
+	p->received = roundtrip >= 0 ? created + 1 + (int64_t)roundtrip : 0;
+	p->roundtrip = roundtrip;
+	p->relay = xstrdup("main");
+	p->rcpt = xstrdup("probe@in.example");
+	p->folder = xstrdup("");
+	p->spf = xstrdup("");
+	p->dkim = xstrdup("");
+	p->dmarc = xstrdup("");
+	p->bounce_status = xstrdup("");
+	p->bounce_reason = xstrdup("");
+	p->bounce_diag = xstrdup("");
+	p->error = xstrdup("");
+	return p;
+}
+
+static void set(char **field, const char *v)
+{
+	free(*field);
+	*field = xstrdup(v);
+}
+
+/* shop.example's probes: newest first, every string hostile somewhere. */
+static void shop_probes(struct web_domain *d, int64_t now)
+{
+	struct web_probe *p;
+
+	d->have_probes = true;
+	p = add_probe(d, "mpshopfailed00000000000000000", "failed", now - 600, 12.5);
+	set(&p->folder, "spam");
+	set(&p->spf, "pass");
+	set(&p->dkim, "fail");
+	set(&p->dmarc, "fail");
+	p->detail_json = xstrdup(
+	    "{\"headers\":\"Subject: " FIXTURE_PROBE_HEADER "\\r\\nX-Evil: \\\"'&\\u0000\\r\\n\","
+	    "\"authres\":\"mx.mailpulse.example; dkim=fail " FIXTURE_PROBE_AUTHRES "\","
+	    "\"upstream\":[{\"authserv_id\":\"mx.google.com\",\"method\":\"dmarc\","
+	    "\"result\":\"fail\",\"props\":\"header.from=<b>shop.example</b>\"}],"
+	    "\"dkim\":[{\"domain\":\"esp.example\",\"selector\":\"s1\",\"algorithm\":"
+	    "\"rsa-sha256\",\"result\":\"fail\",\"error\":\"<i>bad sig</i>\"}],"
+	    "\"client_ip\":\"192.0.2.25\"}");
+	p = add_probe(d, "mpshopbounced0000000000000000", "bounced", now - 4200, -1);
+	set(&p->bounce_status, "5.1.1");
+	set(&p->bounce_reason, "userunknown");
+	p->bounce_code = 550;
+	set(&p->bounce_diag, "550 5.1.1 <x@shop.example>: " FIXTURE_PROBE_DIAG);
+	p->detail_json = xstrdup(FIXTURE_PROBE_NOT_JSON);
+	p = add_probe(d, "mpshoplost000000000000000000", "lost", now - 7800, -1);
+	set(&p->error, "no return within 15 min");
+	d->probe_last_roundtrip = 12.5;
+	d->probe_have_finished = true;
+	d->probe_last_success = false;
+}
+
+static void example_probes(struct web_domain *d, int64_t now)
+{
+	struct web_probe *p =
+	    add_probe(d, "mpexampleok00000000000000000", "verified", now - 300, 3.25);
+
+	d->have_probes = true;
+	set(&p->folder, "inbox");
+	set(&p->spf, "pass");
+	set(&p->dkim, "pass");
+	set(&p->dmarc, "pass");
+	p->aligned = true;
+	p->detail_json = xstrdup("{\"authres\":\"mx.mailpulse.example; spf=pass; dkim=pass; "
+				 "dmarc=pass\"}");
+	d->probe_last_roundtrip = 3.25;
+	d->probe_have_finished = true;
+	d->probe_last_success = true;
 }
 
 /* The two alert episodes of shop.example, copied into e (2 slots). */
@@ -181,6 +265,7 @@ static void shop(struct web_snapshot *s, int64_t now)
 	d->episodes = xcalloc(2, sizeof *d->episodes);
 	d->n_episodes = 2;
 	shop_episodes(d->episodes, now);
+	shop_probes(d, now);
 }
 
 static void example(struct web_snapshot *s, int64_t now)
@@ -201,6 +286,7 @@ static void example(struct web_snapshot *s, int64_t now)
 	d->spf_lookups = 5;
 	d->spf_void_lookups = 0;
 	d->spf_tree_json = xstrdup(TREE_OK);
+	example_probes(d, now);
 }
 
 static void buecher(struct web_snapshot *s, int64_t now)

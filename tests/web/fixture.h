@@ -18,6 +18,18 @@
 #define FIXTURE_CHANNEL_ODD "team \"a\"\\b\nc"
 
 /*
+ * Probes (issue 4): shop.example probes (a failed probe in spam whose
+ * detail_json holds markup in its headers and Authentication-Results, a
+ * bounce whose detail_json is not JSON, a lost one); example.com probes (one
+ * verified in 3.25 s); the other two do not probe.  Hostile text the tests
+ * look for escaped, never raw:
+ */
+#define FIXTURE_PROBE_HEADER "<script>alert(5)</script>"
+#define FIXTURE_PROBE_AUTHRES "<svg/onload=alert(6)>"
+#define FIXTURE_PROBE_NOT_JSON "not json <script>alert(8)</script>"
+#define FIXTURE_PROBE_DIAG "<script>alert(7)</script>"
+
+/*
  * Four domains at time now: shop.example (critical, the hostile findings,
  * an open alert), example.com (ok, a full SPF tree), xn--bcher-kva.example
  * (warn, shown as bücher.example), new.example (unknown, never checked, no

@@ -141,6 +141,72 @@ static void small_docs(void)
 	}
 }
 
+/* Issue 4: /api/v1/domains/NAME/probes, and probes inside /api/v1/domains/NAME. */
+static void probes_doc(const struct web_snapshot *s)
+{
+	size_t n = 0;
+	struct common_json *j = parse(web_api_probes(s, &s->domains[0], false, &n), &n, "probes");
+	const struct common_json *pr = common_json_get(j, "probes"), *sum, *d0;
+	long long v = 0;
+
+	if (j == NULL)
+		return;
+	sum = common_json_get(j, "summary");
+	d0 = common_json_get(common_json_array_at(pr, 0), "detail");
+	tap_ok(STR_IS(common_json_get(j, "domain"), "shop.example"), "probes: domain");
+	tap_is_int((long long)common_json_array_len(pr), 3, "three probes, newest first");
+	tap_ok(STR_IS(at(pr, 0, "state"), "failed") && STR_IS(at(pr, 0, "folder"), "spam") &&
+		   STR_IS(at(pr, 0, "dkim"), "fail") &&
+		   STR_IS(at(pr, 0, "submitted"), "2024-05-01T11:50:01Z"),
+	       "probe fields and times");
+	tap_ok(common_json_get(common_json_array_at(pr, 0), "roundtrip_seconds") != NULL &&
+		   !common_json_int_value(at(pr, 0, "roundtrip_seconds"), &v),
+	       "round trip is a number (real)");
+	tap_ok(common_json_get(d0, "headers") != NULL &&
+		   STR_IS(common_json_get(d0, "authres"),
+			  "mx.mailpulse.example; dkim=fail " FIXTURE_PROBE_AUTHRES) &&
+		   STR_IS(at(common_json_get(d0, "upstream"), 0, "authserv_id"), "mx.google.com"),
+	       "detail embedded as an object, its strings intact");
+	tap_ok(common_json_get(common_json_array_at(pr, 1), "detail") != NULL &&
+		   common_json_get(at(pr, 1, "detail"), "headers") == NULL &&
+		   common_json_str_value(at(pr, 1, "detail"), NULL) == NULL,
+	       "detail that is not JSON becomes null");
+	tap_ok(STR_IS(common_json_get(at(pr, 1, "bounce"), "status"), "5.1.1") &&
+		   STR_IS(common_json_get(at(pr, 1, "bounce"), "reason"), "userunknown") &&
+		   common_json_int_value(common_json_get(at(pr, 1, "bounce"), "reply_code"), &v) &&
+		   v == 550,
+	       "bounce object");
+	tap_ok(common_json_get(common_json_array_at(pr, 2), "bounce") != NULL &&
+		   common_json_get(at(pr, 2, "bounce"), "status") == NULL &&
+		   STR_IS(at(pr, 2, "error"), "no return within 15 min"),
+	       "no bounce: null; the lost probe's error");
+	tap_ok(common_json_get(sum, "enabled") != NULL &&
+		   common_json_get(sum, "last_roundtrip_seconds") != NULL,
+	       "summary present");
+	common_json_free(j);
+	j = parse(web_api_domain(s, &s->domains[1], false, &n), &n, "domain with probes");
+	if (j != NULL) {
+		const struct common_json *dom = common_json_get(j, "domain");
+
+		tap_is_int((long long)common_json_array_len(common_json_get(dom, "probes")), 1,
+			   "the domain document includes its probes");
+		tap_ok(
+		    STR_IS(common_json_get(common_json_get(common_json_array_at(
+							       common_json_get(dom, "probes"), 0),
+							   "detail"),
+					   "authres"),
+			   "mx.mailpulse.example; spf=pass; dkim=pass; dmarc=pass"),
+		    "and their detail");
+		common_json_free(j);
+	}
+	j = parse(web_api_probes(s, &s->domains[2], true, &n), &n, "probes of a quiet domain");
+	if (j != NULL) {
+		tap_is_int((long long)common_json_array_len(common_json_get(j, "probes")), 0,
+			   "no probes");
+		common_json_free(j);
+	}
+}
+
 int main(void)
 {
 	struct web_snapshot *s = fixture_snapshot(NOW);
@@ -150,6 +216,7 @@ int main(void)
 	domains_doc(s);
 	domain_doc(s);
 	alerts_doc(s);
+	probes_doc(s);
 	small_docs();
 	free(s->domains[0].spf_tree_json);
 	s->domains[0].spf_tree_json = xstrdup("{not json");

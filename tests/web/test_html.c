@@ -154,6 +154,80 @@ static void domain_page(void)
 	web_snapshot_free(s);
 }
 
+/* Issue 4: the Probes section of a domain page, with hostile headers escaped. */
+static void probe_section(void)
+{
+	struct web_snapshot *s = fixture_snapshot(NOW);
+	char *p = NULL;
+	size_t n = 0;
+
+	if (!tap_is_int(web_html_domain(s, &s->domains[0], &p, &n), ERR_OK,
+			"probing domain renders")) {
+		web_snapshot_free(s);
+		return;
+	}
+	tap_ok(has(p, n, "<h2 id=\"probes\">Probes</h2>"), "Probes section");
+	tap_ok(has(p, n, "The last probe did not come back verified") &&
+		   has(p, n, "Last round trip: 12.5 s"),
+	       "summary: last finished probe failed, last round trip");
+	tap_is_int((long long)count(p, n, "<td data-label=\"State\">"), 3, "three probe rows");
+	tap_ok(has(p, n, "<span class=\"pill sev-critical\">failed</span>") &&
+		   has(p, n, "<span class=\"pill sev-critical\">bounced</span>") &&
+		   has(p, n, "<span class=\"pill sev-critical\">lost</span>"),
+	       "state badges");
+	tap_ok(has(p, n, "<td data-label=\"Folder\"><span class=\"pill sev-warn\">spam</span>"),
+	       "spam folder flagged");
+	tap_ok(has(p, n, "<td data-label=\"SPF\"><span class=\"pill sev-ok\">pass</span>") &&
+		   has(p, n,
+		       "<td data-label=\"DKIM\"><span class=\"pill sev-critical\">fail</span>") &&
+		   has(p, n, "sev-critical\">fail</span> <b>not aligned</b>"),
+	       "SPF/DKIM/DMARC verdict badges and alignment");
+	tap_ok(has(p, n, "5.1.1</span> userunknown") &&
+		   has(p, n,
+		       "550 5.1.1 &lt;x@shop.example&gt;: &lt;script&gt;alert(7)&lt;/script&gt;"),
+	       "bounce status, reason and escaped diagnostic");
+	tap_ok(has(p, n, "no return within 15 min"), "error of a lost probe");
+	tap_ok(has(p, n, "<details><summary>Headers</summary>") &&
+		   has(p, n,
+		       "Subject: &lt;script&gt;alert(5)&lt;/script&gt;\nX-Evil: "
+		       "&quot;&#39;&amp;\\x00\n"),
+	       "headers in details: escaped, CRLF as line breaks, NUL shown");
+	tap_ok(has(p, n, "dkim=fail &lt;svg/onload=alert(6)&gt;"), "our A-R escaped");
+	tap_ok(has(p, n, "mx.google.com; dmarc=fail header.from=&lt;b&gt;shop.example&lt;/b&gt;"),
+	       "upstream A-R escaped");
+	tap_ok(has(p, n, "d=esp.example s=s1 a=rsa-sha256 fail &lt;i&gt;bad sig&lt;/i&gt;"),
+	       "DKIM signatures escaped");
+	tap_ok(has(p, n, "<pre>not json &lt;script&gt;alert(8)&lt;/script&gt;</pre>"),
+	       "detail that is not JSON shown as escaped text");
+	tap_ok(!has(p, n, FIXTURE_PROBE_HEADER) && !has(p, n, FIXTURE_PROBE_AUTHRES) &&
+		   !has(p, n, FIXTURE_PROBE_NOT_JSON) && !has(p, n, FIXTURE_PROBE_DIAG) &&
+		   !has(p, n, "<b>shop.example</b>") && !has(p, n, "<i>bad sig"),
+	       "no probe text appears raw");
+	tap_ok(inert(p, n) && clean_utf8(p, n), "the page stays inert and valid UTF-8");
+	free(p);
+	if (tap_is_int(web_html_domain(s, &s->domains[1], &p, &n), ERR_OK, "verified renders")) {
+		tap_ok(has(p, n, "The last probe came back verified") &&
+			   has(p, n, "Last round trip: 3.2 s") &&
+			   has(p, n, "sev-ok\">pass</span> aligned") &&
+			   has(p, n, "<span class=\"pill sev-ok\">verified</span>"),
+		       "a verified probe");
+		free(p);
+	}
+	if (tap_is_int(web_html_domain(s, &s->domains[2], &p, &n), ERR_OK, "no-probe renders")) {
+		tap_ok(!has(p, n, "Probes</h2>"),
+		       "no Probes section for a domain that does not probe");
+		free(p);
+	}
+	s->domains[2].have_probes = true;
+	if (tap_is_int(web_html_domain(s, &s->domains[2], &p, &n), ERR_OK, "no probe yet")) {
+		tap_ok(has(p, n, "Probes</h2>") && has(p, n, "No probe sent yet") &&
+			   has(p, n, "No probe has finished yet"),
+		       "a probing domain before its first probe");
+		free(p);
+	}
+	web_snapshot_free(s);
+}
+
 static void banner_case(const char *status, bool ready, bool degraded, const char *cls,
 			const char *words)
 {
@@ -232,6 +306,7 @@ int main(void)
 {
 	overview();
 	domain_page();
+	probe_section();
 	banners();
 	pieces();
 	return tap_done();

@@ -280,6 +280,13 @@ static void api(unsigned port)
 	expect(port, "GET", "/api/v1/domains/example.com", NULL, 200, "application/json",
 	       "API domain");
 	expect(port, "GET", "/api/v1/alerts", NULL, 200, "application/json", "API alerts");
+	http(port, "GET", "/api/v1/domains/shop.example/probes", NULL, &r);
+	tap_ok(r.status == 200 && body_has(&r, "\"token\":\"mpshopfailed") &&
+		   body_has(&r, "\"detail\":{"),
+	       "API probes of a domain (issue 4)");
+	resp_free(&r);
+	expect(port, "GET", "/api/v1/domains/nope.example/probes", NULL, 404, "application/json",
+	       "API probes of an unmonitored domain");
 	expect(port, "GET", "/metrics", NULL, 200, "text/plain; version=0.0.4; charset=utf-8",
 	       "metrics");
 	expect(port, "GET", "/-/healthy", NULL, 200, "text/plain; charset=utf-8", "healthy");

@@ -161,6 +161,11 @@ static bool has(const char *p, size_t n, const char *needle)
 	return r;
 }
 
+static bool has_quiet(const char *p, size_t n, const char *needle)
+{
+	return memmem(p, n, needle, strlen(needle)) != NULL;
+}
+
 int main(void)
 {
 	struct web_snapshot *s = fixture_snapshot(NOW);
@@ -196,7 +201,30 @@ int main(void)
 	tap_ok(has(p, n, "mailpulse_notifications_failed_total{channel=\"oncall-mail\"} 1\n") &&
 		   has(p, n, "mailpulse_notification_queue_length{channel=\"oncall-mail\"} 2\n"),
 	       "notification counters");
+	tap_ok(has(p, n, "# HELP mailpulse_probe_roundtrip_seconds ") &&
+		   has(p, n, "# TYPE mailpulse_probe_roundtrip_seconds gauge\n") &&
+		   has(p, n, "# TYPE mailpulse_probe_success gauge\n"),
+	       "probe families have HELP and TYPE");
+	tap_ok(has(p, n, "mailpulse_probe_roundtrip_seconds{domain=\"shop.example\"} 12.500\n") &&
+		   has(p, n, "mailpulse_probe_roundtrip_seconds{domain=\"example.com\"} 3.250\n"),
+	       "last round trip per probing domain");
+	tap_ok(has(p, n, "mailpulse_probe_success{domain=\"shop.example\"} 0\n") &&
+		   has(p, n, "mailpulse_probe_success{domain=\"example.com\"} 1\n"),
+	       "probe success 0/1");
+	tap_ok(memmem(p, n, "mailpulse_probe_success{domain=\"xn--", 36) == NULL &&
+		   memmem(p, n, "mailpulse_probe_roundtrip_seconds{domain=\"new.example", 51) ==
+		       NULL,
+	       "no probe samples for domains that do not probe");
 	free(p);
+	s->domains[0].have_probes = false;
+	s->domains[1].probe_have_finished = false;
+	s->domains[1].probe_last_roundtrip = -1;
+	if (tap_is_int(web_metrics_render(s, &p, &n), ERR_OK, "metrics without probe values")) {
+		tap_ok(exposition_ok(p, n) && !has_quiet(p, n, "mailpulse_probe_success{") &&
+			   !has_quiet(p, n, "mailpulse_probe_roundtrip_seconds{"),
+		       "families stay, samples go when nothing is known");
+		free(p);
+	}
 
 	/* Hostile label values: quote, backslash, newline, invalid UTF-8, NUL-free C strings. */
 	free(s->domains[3].name);

@@ -32,6 +32,8 @@ static void routes(void)
 	route("/static/style.css", WEB_ROUTE_STYLE, NULL, "stylesheet");
 	route("/static/style.css?v=0123abcd", WEB_ROUTE_STYLE, NULL, "stylesheet with tag");
 	route("/api/v1/domains", WEB_ROUTE_API_DOMAINS, NULL, "api domains");
+	route("/api/v1/domains/Example.com/probes", WEB_ROUTE_API_PROBES, "example.com",
+	      "api probes");
 	route("/api/v1/domains/", WEB_ROUTE_API_DOMAINS, NULL, "trailing slash ignored");
 	route("/api/v1/domains/example.com", WEB_ROUTE_API_DOMAIN, "example.com", "api domain");
 	route("/api/v1/domains/example.com/check", WEB_ROUTE_API_CHECK, "example.com", "api check");

@@ -1,0 +1,817 @@
+/*
+ * daemon/probe: the probe engine (see the header).  RFC 3464 (DSNs), RFC
+ * 5321 4.5.5 (the null reverse-path of bounces), RFC 5321 4.4 (Received).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include "common/crypto.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "daemon/config_probe.h"
+#include "daemon/probe.h"
+#include "daemon/probe_received.h"
+#include "daemon/probe_verdict.h"
+#include "daemon/store_probe.h"
+#include "mail/dkim.h"
+#include "mail/dsn.h"
+#include "mail/probe.h"
+
+#define INBOUND_BATCH 32
+#define LOST_SCAN_EVERY 5 /* seconds */
+#define KEY_FILE_MAX 65536
+
+struct slot {
+	const struct daemon_config_domain *d; /* or NULL for a seed */
+	const struct daemon_config_seed *s;
+	int64_t next;
+	bool polling; /* a seed poll is on the worker */
+};
+
+/* An inbound row whose verification is on the worker. */
+struct busy {
+	int64_t id;
+	bool spf_known;
+};
+
+struct daemon_probe {
+	const struct daemon_config *cfg;
+	struct daemon_store *st;
+	daemon_probe_report_fn *report;
+	void *report_arg;
+	struct daemon_probe_worker *w;
+	daemon_probe_runner_fn *runner;
+	void *runner_arg;
+	struct slot *slot;
+	size_t nslot;
+	struct busy *busy;
+	size_t nbusy;
+	struct mail_dkim *dkim; /* signing on the main loop */
+	int64_t now, last_lost;
+	uint64_t rng;
+	bool changed, stopping;
+};
+
+static double now_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static unsigned jitter(struct daemon_probe *p, unsigned interval)
+{
+	unsigned span = interval / 10 < 60 ? interval / 10 : 60;
+
+	/* xorshift64: spreading start times needs no cryptography */
+	p->rng ^= p->rng << 13;
+	p->rng ^= p->rng >> 7;
+	p->rng ^= p->rng << 17;
+	return span ? (unsigned)(p->rng % (span + 1)) : 0;
+}
+
+static void report(struct daemon_probe *p, const char *domain, struct dns_findings *f)
+{
+	if (p->report != NULL && f->n > 0)
+		p->report(p->report_arg, domain, f, p->now);
+	dns_findings_clear(f);
+	p->changed = true;
+}
+
+static void save(struct daemon_probe *p, const struct daemon_probe_row *r)
+{
+	if (daemon_store_probe_update(p->st, r) != ERR_OK)
+		log_err("store", "probe-update-failed token=%s reason=%s", r->token,
+			daemon_store_errmsg(p->st));
+	log_info("probe", "state token=%s domain=%s state=%s%s%s", r->token, r->domain,
+		 daemon_probe_state_name(r->state), r->error && r->error[0] ? " error=" : "",
+		 r->error && r->error[0] ? r->error : "");
+	p->changed = true;
+}
+
+/* ---- scheduling ---- */
+
+static void make_slots(struct daemon_probe *p, int64_t now)
+{
+	const struct daemon_config *c = p->cfg;
+
+	free(p->slot);
+	p->slot = xcalloc(c->n_domains + c->n_seeds + 1, sizeof *p->slot);
+	p->nslot = 0;
+	for (size_t i = 0; i < c->n_domains; i++) {
+		const struct daemon_config_domain *d = &c->domains[i];
+		struct daemon_probe_row *last = NULL;
+		size_t n = 0;
+		int64_t next = now + jitter(p, d->probe.interval_s);
+
+		if (!d->enabled || d->probe.interval_s == 0)
+			continue;
+		if (daemon_store_probe_recent(p->st, d->name, 1, &last, &n) == ERR_OK && n > 0 &&
+		    last[0].created + d->probe.interval_s > next)
+			next = last[0].created + d->probe.interval_s;
+		daemon_store_probe_rows_free(last, n);
+		p->slot[p->nslot++] = (struct slot){.d = d, .next = next};
+	}
+	for (size_t i = 0; i < c->n_seeds; i++)
+		p->slot[p->nslot++] = (struct slot){.s = &c->seeds[i], .next = now};
+}
+
+/* ---- sending ---- */
+
+static char *read_key(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	buf = xmalloc(KEY_FILE_MAX + 1);
+	n = fread(buf, 1, KEY_FILE_MAX + 1, f);
+	fclose(f);
+	if (n == 0 || n > KEY_FILE_MAX) {
+		memset(buf, 0, KEY_FILE_MAX + 1);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* Prepend a DKIM-Signature made with d's key for probe_sign; false with why. */
+static bool sign(struct daemon_probe *p, const struct daemon_config_domain *d, char **msg,
+		 size_t *len, char *why, size_t whysz)
+{
+	const char *path = NULL;
+	struct common_crypto_pubkey pub = {0};
+	struct mail_dkim_sign_opts o = {.domain = d->name, .selector = d->probe.sign};
+	char *key, *hdr = NULL, *out;
+	size_t klen = 0, hlen;
+	enum mp_err rc;
+
+	for (size_t i = 0; i < d->n_dkim_keys; i++)
+		if (strcmp(d->dkim_keys[i].selector, d->probe.sign) == 0)
+			path = d->dkim_keys[i].path;
+	if (path == NULL || common_crypto_privkey_load(path, &pub, why, whysz) != ERR_OK ||
+	    (key = read_key(path, &klen)) == NULL) {
+		if (path == NULL || why[0] == '\0')
+			snprintf(why, whysz, "the key of selector %s cannot be read",
+				 d->probe.sign);
+		return false;
+	}
+	o.alg = pub.type == COMMON_CRYPTO_ED25519 ? MAIL_DKIM_ED25519_SHA256 : MAIL_DKIM_RSA_SHA256;
+	common_crypto_pubkey_free(&pub);
+	o.key_pem = key;
+	o.key_len = klen;
+	if (p->dkim == NULL)
+		p->dkim = mail_dkim_new();
+	rc = p->dkim ? mail_dkim_sign(p->dkim, &o, *msg, *len, &hdr, why, whysz) : ERR_IO;
+	memset(key, 0, klen);
+	free(key);
+	if (rc != ERR_OK)
+		return false;
+	hlen = strlen(hdr);
+	out = xmalloc(hlen + *len + 1);
+	memcpy(out, hdr, hlen);
+	memcpy(out + hlen, *msg, *len);
+	out[hlen + *len] = '\0';
+	free(hdr);
+	free(*msg);
+	*msg = out;
+	*len += hlen;
+	return true;
+}
+
+static void new_row(struct daemon_probe_row *r, const char *tok, const char *domain,
+		    const char *relay, const char *rcpt, int64_t now)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->token, sizeof r->token, "%s", tok);
+	r->domain = xstrdup(domain);
+	r->state = DAEMON_PROBE_PENDING;
+	r->created = now;
+	r->roundtrip_s = -1;
+	r->relay = xstrdup(relay);
+	r->rcpt = xstrdup(rcpt);
+	r->queue_id = xstrdup("");
+	r->error = xstrdup("");
+	r->folder = xstrdup("");
+	r->spf = xstrdup("");
+	r->dkim = xstrdup("");
+	r->dmarc = xstrdup("");
+	r->bounce_status = xstrdup("");
+	r->bounce_reason = xstrdup("");
+	r->bounce_diag = xstrdup("");
+	r->detail_json = xstrdup("{}");
+}
+
+static void handle_done(struct daemon_probe *p, struct daemon_probe_done *d);
+
+static void submit(struct daemon_probe *p, struct daemon_probe_job *j)
+{
+	if (p->runner != NULL) {
+		struct daemon_probe_done d = {0};
+
+		p->runner(p->runner_arg, j, &d);
+		daemon_probe_job_clear(j);
+		handle_done(p, &d);
+		daemon_probe_done_clear(&d);
+		return;
+	}
+	if (p->w == NULL && daemon_probe_worker_new(&p->cfg->dns.opts, &p->w) != ERR_OK) {
+		log_err("probe", "worker-failed reason=\"cannot start the probe worker threads\"");
+		p->w = NULL;
+	}
+	if (p->w != NULL)
+		daemon_probe_worker_push(p->w, j);
+	daemon_probe_job_clear(j);
+}
+
+static void send_job(struct daemon_probe_job *j, const struct daemon_config_relay *rl,
+		     const char *mail_from, const char *rcpt, char *msg, size_t len)
+{
+	struct daemon_probe_send *s = &j->send;
+
+	j->kind = DAEMON_PROBE_JOB_SEND;
+	s->host = xstrdup(rl->host);
+	s->port = rl->port;
+	s->tls = rl->tls == DAEMON_SMTP_IMPLICIT ? MAIL_SMTP_IMPLICIT
+		 : rl->tls == DAEMON_SMTP_NONE	 ? MAIL_SMTP_PLAINTEXT
+						 : MAIL_SMTP_STARTTLS;
+	s->ca_file = rl->ca_file ? xstrdup(rl->ca_file) : NULL;
+	s->helo = rl->helo ? xstrdup(rl->helo) : NULL;
+	s->user = rl->username ? xstrdup(rl->username) : NULL;
+	s->password = rl->password.value ? xstrdup(rl->password.value) : NULL;
+	s->plaintext_auth = rl->tls == DAEMON_SMTP_NONE && rl->allow_insecure;
+	s->timeout_ms = rl->timeout_ms;
+	s->mail_from = xstrdup(mail_from);
+	s->rcpt = xstrdup(rcpt);
+	s->msg = msg;
+	s->len = len;
+}
+
+/* One probe of d to rcpt through its relay. */
+static void send_probe(struct daemon_probe *p, const struct daemon_config_domain *d,
+		       const struct daemon_config_probe_rcpt *rcpt)
+{
+	const struct daemon_config *c = p->cfg;
+	const struct daemon_config_relay *rl = daemon_config_find_relay(c, d->probe.relay);
+	struct mail_probe_opts o = {0};
+	struct daemon_probe_row r;
+	struct daemon_probe_job j = {0};
+	struct dns_findings f;
+	char tok[MAIL_PROBE_TOKEN_LEN + 1], why[256] = "";
+	char *msg = NULL, *mail_from = NULL;
+	size_t len = 0;
+
+	if (rl == NULL || mail_probe_token_new(tok) != ERR_OK)
+		return; /* the config checked the relay; getrandom() does not fail */
+	o = (struct mail_probe_opts){.token = tok,
+				     .from = d->probe.from,
+				     .to = rcpt->address,
+				     .bounce_domain = c->probe.bounce_domain,
+				     .verp_local = c->probe.verp_local,
+				     .date = p->now};
+	if (mail_probe_compose(&o, &msg, &len, &mail_from) != ERR_OK) {
+		log_err("probe", "compose-failed domain=%s from=%s to=%s", d->name, d->probe.from,
+			rcpt->address);
+		return;
+	}
+	new_row(&r, tok, d->name, rl->name, rcpt->address, p->now);
+	dns_findings_init(&f);
+	if (d->probe.sign != NULL && !sign(p, d, &msg, &len, why, sizeof why)) {
+		char *e = xasprintf("mailpulse could not DKIM-sign it: %s", why);
+
+		daemon_probe_verdict_send_failed(rl->name, e, NULL, &r, &f);
+		free(e);
+	}
+	if (daemon_store_probe_insert(p->st, &r) != ERR_OK) {
+		log_err("store", "probe-insert-failed token=%s reason=%s", tok,
+			daemon_store_errmsg(p->st));
+	} else if (r.state == DAEMON_PROBE_PENDING) {
+		log_info("probe", "send token=%s domain=%s relay=%s rcpt=%s signed=%s", tok,
+			 d->name, rl->name, rcpt->address, d->probe.sign ? "yes" : "no");
+		snprintf(j.token, sizeof j.token, "%s", tok);
+		send_job(&j, rl, mail_from, rcpt->address, msg, len);
+		msg = NULL;
+		submit(p, &j);
+	}
+	report(p, d->name, &f);
+	p->changed = true;
+	daemon_store_probe_row_free(&r);
+	free(msg);
+	free(mail_from);
+}
+
+static void poll_job(struct daemon_probe *p, struct slot *sl)
+{
+	const struct daemon_config_seed *s = sl->s;
+	struct daemon_probe_job j = {.kind = DAEMON_PROBE_JOB_POLL};
+
+	j.poll = (struct daemon_probe_poll){
+	    .seed = xstrdup(s->name),
+	    .host = xstrdup(s->host),
+	    .port = s->port,
+	    .implicit_tls = s->tls == DAEMON_SMTP_IMPLICIT,
+	    .ca_file = s->ca_file ? xstrdup(s->ca_file) : NULL,
+	    .user = xstrdup(s->username),
+	    .password = xstrdup(s->password.value ? s->password.value : ""),
+	    .inbox = xstrdup(s->inbox),
+	    .spam = xstrdup(s->spam ? s->spam : ""),
+	    .delete_found = s->delete_found,
+	    .max_message = p->cfg->listener.max_message ? p->cfg->listener.max_message : 0,
+	    .timeout_ms = s->timeout_ms};
+	sl->polling = true;
+	submit(p, &j);
+}
+
+static void start_due(struct daemon_probe *p)
+{
+	for (size_t i = 0; i < p->nslot; i++) {
+		struct slot *sl = &p->slot[i];
+
+		if (sl->next > p->now || (sl->s != NULL && sl->polling))
+			continue;
+		if (sl->d != NULL) {
+			sl->next =
+			    p->now + sl->d->probe.interval_s + jitter(p, sl->d->probe.interval_s);
+			for (size_t k = 0; k < sl->d->probe.n_to; k++)
+				send_probe(p, sl->d, &sl->d->probe.to[k]);
+		} else {
+			sl->next = p->now + sl->s->poll_interval_s;
+			poll_job(p, sl);
+		}
+	}
+}
+
+/* ---- results ---- */
+
+static bool get_row(struct daemon_probe *p, const char *tok, struct daemon_probe_row *r)
+{
+	enum mp_err rc = daemon_store_probe_get(p->st, tok, r);
+
+	if (rc != ERR_OK && rc != ERR_NOTFOUND)
+		log_err("store", "probe-get-failed token=%s reason=%s", tok,
+			daemon_store_errmsg(p->st));
+	return rc == ERR_OK;
+}
+
+static bool cancelled(const struct daemon_probe_done *d)
+{
+	return !d->attempted || strncmp(d->error, "cancelled", 9) == 0;
+}
+
+static void handle_send(struct daemon_probe *p, struct daemon_probe_done *d)
+{
+	struct daemon_probe_row r;
+	struct dns_findings f;
+	char *j;
+
+	if (!get_row(p, d->token, &r))
+		return;
+	dns_findings_init(&f);
+	if (r.state != DAEMON_PROBE_PENDING || (d->cls != MAIL_SMTP_OK && cancelled(d))) {
+		/* Interrupted (stopping): stays PENDING, recovered at the next start. */
+		daemon_store_probe_row_free(&r);
+		return;
+	}
+	if (d->cls == MAIL_SMTP_OK) {
+		r.state = DAEMON_PROBE_SUBMITTED;
+		r.submitted = (int64_t)d->accepted_at;
+		free(r.queue_id);
+		r.queue_id = xstrdup(d->queue_id);
+		j = daemon_probe_verdict_json_set_int(r.detail_json, "submitted_ms",
+						      (long long)(d->accepted_at * 1000.0));
+		free(r.detail_json);
+		r.detail_json = daemon_probe_verdict_json_set(j, "relay_reply", d->last_reply);
+		free(j);
+	} else {
+		daemon_probe_verdict_send_failed(r.relay, d->error, d->last_reply, &r, &f);
+		j = daemon_probe_verdict_json_set(r.detail_json, "relay_reply", d->last_reply);
+		free(r.detail_json);
+		r.detail_json = j;
+	}
+	save(p, &r);
+	report(p, r.domain, &f);
+	daemon_store_probe_row_free(&r);
+}
+
+static void inbound_done(struct daemon_probe *p, int64_t id, const char *kind)
+{
+	if (daemon_store_inbound_done(p->st, id, kind) != ERR_OK)
+		log_err("store", "inbound-done-failed id=%lld reason=%s", (long long)id,
+			daemon_store_errmsg(p->st));
+}
+
+static bool unbusy(struct daemon_probe *p, int64_t id, bool *spf_known)
+{
+	for (size_t i = 0; i < p->nbusy; i++) {
+		if (p->busy[i].id == id) {
+			*spf_known = p->busy[i].spf_known;
+			p->busy[i] = p->busy[--p->nbusy];
+			return true;
+		}
+	}
+	return false;
+}
+
+static void handle_verify(struct daemon_probe *p, struct daemon_probe_done *d)
+{
+	struct daemon_probe_row r;
+	struct dns_findings f;
+	bool spf_known = true;
+	char *j;
+
+	(void)unbusy(p, d->inbound_id, &spf_known);
+	if (d->verr != ERR_OK && cancelled(d))
+		return; /* redone from the inbound row at the next start */
+	if (!get_row(p, d->token, &r)) {
+		inbound_done(p, d->inbound_id, "probe");
+		return;
+	}
+	dns_findings_init(&f);
+	if (d->verr == ERR_OK) {
+		daemon_probe_verdict_judge(&d->v, spf_known, &r, &f);
+		j = daemon_probe_verdict_json(r.detail_json, &d->v, NULL);
+		free(r.detail_json);
+		r.detail_json = j;
+	} else {
+		daemon_probe_verdict_unverified(d->error, &r, &f);
+	}
+	save(p, &r);
+	inbound_done(p, d->inbound_id, "probe");
+	report(p, r.domain, &f);
+	daemon_store_probe_row_free(&r);
+}
+
+static void handle_poll(struct daemon_probe *p, struct daemon_probe_done *d)
+{
+	double t = now_real();
+
+	for (size_t i = 0; i < p->nslot; i++)
+		if (p->slot[i].s != NULL && strcmp(p->slot[i].s->name, d->seed) == 0)
+			p->slot[i].polling = false;
+	if (d->err != ERR_OK && !cancelled(d))
+		log_warn("probe", "seed-poll-failed seed=%s error=\"%s\"", d->seed, d->imap.error);
+	for (size_t i = 0; i < d->imap.n_msgs; i++) {
+		const struct mail_imap_msg *m = &d->imap.msgs[i];
+		char *src = xasprintf("imap:%s", d->seed);
+		struct daemon_inbound_row in = {
+		    .received = (int64_t)t,
+		    .received_frac = t - (double)(int64_t)t,
+		    .source = src,
+		    .folder = (char *)(m->placement == MAIL_IMAP_SPAM ? "spam" : "inbox"),
+		    .client_ip = (char *)"",
+		    .helo = (char *)"",
+		    .mail_from = (char *)"",
+		    .rcpts = (char *)"",
+		    .data = m->data,
+		    .len = m->len};
+		int64_t id;
+
+		if (daemon_store_inbound_add(p->st, &in, &id) != ERR_OK)
+			log_err("store", "inbound-add-failed source=%s reason=%s", src,
+				daemon_store_errmsg(p->st));
+		else
+			log_info("probe", "seed-found seed=%s folder=%s uid=%lu", d->seed,
+				 in.folder, m->uid);
+		free(src);
+	}
+}
+
+static void handle_done(struct daemon_probe *p, struct daemon_probe_done *d)
+{
+	if (d->kind == DAEMON_PROBE_JOB_SEND)
+		handle_send(p, d);
+	else if (d->kind == DAEMON_PROBE_JOB_VERIFY)
+		handle_verify(p, d);
+	else
+		handle_poll(p, d);
+}
+
+/* ---- inbound ---- */
+
+static bool is_busy(const struct daemon_probe *p, int64_t id)
+{
+	for (size_t i = 0; i < p->nbusy; i++)
+		if (p->busy[i].id == id)
+			return true;
+	return false;
+}
+
+/* The token of a VERP recipient among the comma-separated rcpts, or false. */
+static bool verp_token(const struct daemon_probe *p, const char *rcpts,
+		       char tok[MAIL_PROBE_TOKEN_LEN + 1])
+{
+	char *copy = xstrdup(rcpts), *save_p = NULL;
+	bool found = false;
+
+	for (char *a = strtok_r(copy, ",", &save_p); a != NULL && !found;
+	     a = strtok_r(NULL, ",", &save_p)) {
+		const char *at = strrchr(a, '@');
+
+		found = at != NULL && p->cfg->probe.bounce_domain != NULL &&
+			strcasecmp(at + 1, p->cfg->probe.bounce_domain) == 0 &&
+			mail_probe_token_from_addr(a, p->cfg->probe.verp_local, tok);
+	}
+	free(copy);
+	return found;
+}
+
+static bool may_bounce(enum daemon_probe_state s)
+{
+	return s == DAEMON_PROBE_PENDING || s == DAEMON_PROBE_SUBMITTED || s == DAEMON_PROBE_LOST ||
+	       s == DAEMON_PROBE_SEND_FAILED;
+}
+
+/* A DSN: the failed recipient's probe becomes BOUNCED.  Returns the inbound kind. */
+static const char *take_bounce(struct daemon_probe *p, const struct mail_dsn *dsn, const char *verp)
+{
+	const struct mail_dsn_rcpt *x = NULL;
+	struct daemon_probe_row r;
+	struct dns_findings f;
+	const char *tok;
+
+	for (size_t i = 0; i < dsn->n_rcpts && x == NULL; i++)
+		if (dsn->rcpts[i].action != NULL && strcmp(dsn->rcpts[i].action, "failed") == 0)
+			x = &dsn->rcpts[i];
+	if (x == NULL) {
+		log_info("probe", "bounce-ignored reason=\"no failed recipient (delayed or "
+				  "delivered notice)\"");
+		return "bounce";
+	}
+	tok = verp != NULL ? verp : x->token[0] ? x->token : dsn->token;
+	if (tok[0] == '\0' || !get_row(p, tok, &r)) {
+		log_info("probe", "bounce-unmatched token=%s", tok[0] ? tok : "none");
+		return "bounce";
+	}
+	dns_findings_init(&f);
+	if (may_bounce(r.state)) {
+		daemon_probe_verdict_bounce(x, &r, &f);
+		save(p, &r);
+		report(p, r.domain, &f);
+	}
+	daemon_store_probe_row_free(&r);
+	return "bounce";
+}
+
+/* Round trip: arrival minus the relay's acceptance (ms when known, else seconds). */
+static double roundtrip(const struct daemon_probe_row *r, const struct daemon_inbound_row *in)
+{
+	long long ms;
+	double sub = (double)r->submitted;
+
+	if (r->submitted <= 0)
+		return -1;
+	if (daemon_probe_verdict_json_int(r->detail_json, "submitted_ms", &ms))
+		sub = (double)ms / 1000.0;
+	sub = (double)in->received + in->received_frac - sub;
+	return sub < 0 ? 0 : sub;
+}
+
+static void verify_job(struct daemon_probe *p, const struct daemon_inbound_row *in, const char *tok,
+		       const char *client_ip)
+{
+	const struct daemon_config *c = p->cfg;
+	struct daemon_probe_job j = {.kind = DAEMON_PROBE_JOB_VERIFY};
+	struct daemon_probe_check *k = &j.check;
+
+	snprintf(j.token, sizeof j.token, "%s", tok);
+	k->inbound_id = in->id;
+	k->client_ip = xstrdup(client_ip);
+	k->helo = in->helo[0] ? xstrdup(in->helo) : NULL;
+	k->mail_from = in->source[0] == 'l' ? xstrdup(in->mail_from) : NULL;
+	k->authserv_id =
+	    xstrdup(c->listener.authserv_id ? c->listener.authserv_id : "mailpulse.invalid");
+	k->n_trusted = c->listener.n_trusted_authserv_ids;
+	k->trusted = xcalloc(k->n_trusted + 1, sizeof *k->trusted);
+	for (size_t i = 0; i < k->n_trusted; i++)
+		k->trusted[i] = xstrdup(c->listener.trusted_authserv_ids[i]);
+	k->msg = xmemdup0(in->data, in->len);
+	k->len = in->len;
+	submit(p, &j);
+}
+
+/* A probe came back: RECEIVED, then verification.  Returns NULL (done later) or a kind. */
+static const char *take_return(struct daemon_probe *p, const struct daemon_inbound_row *in,
+			       const char *tok)
+{
+	struct daemon_probe_row r;
+	char ip[64] = "";
+	bool spf_known = true;
+	char *j;
+
+	if (!get_row(p, tok, &r))
+		return "unknown";
+	if (r.state == DAEMON_PROBE_VERIFIED || r.state == DAEMON_PROBE_FAILED ||
+	    r.state == DAEMON_PROBE_BOUNCED) {
+		log_info("probe", "duplicate token=%s state=%s", tok,
+			 daemon_probe_state_name(r.state));
+		daemon_store_probe_row_free(&r);
+		return "probe";
+	}
+	r.state = DAEMON_PROBE_RECEIVED;
+	r.received = in->received;
+	r.roundtrip_s = roundtrip(&r, in);
+	free(r.folder);
+	r.folder = xstrdup(in->folder[0] ? in->folder : "listener");
+	j = daemon_probe_verdict_json(r.detail_json, NULL, in);
+	free(r.detail_json);
+	r.detail_json = j;
+	save(p, &r);
+	if (in->client_ip[0])
+		snprintf(ip, sizeof ip, "%s", in->client_ip);
+	else if (!daemon_probe_received_ip(in->data, in->len, ip, sizeof ip)) {
+		snprintf(ip, sizeof ip, "0.0.0.0");
+		spf_known = false;
+	}
+	p->busy = xreallocarray(p->busy, p->nbusy + 1, sizeof *p->busy);
+	p->busy[p->nbusy++] = (struct busy){.id = in->id, .spf_known = spf_known};
+	verify_job(p, in, r.token, ip);
+	daemon_store_probe_row_free(&r);
+	return NULL;
+}
+
+static const char *classify(struct daemon_probe *p, const struct daemon_inbound_row *in)
+{
+	char tok[MAIL_PROBE_TOKEN_LEN + 1] = "";
+	bool verp = verp_token(p, in->rcpts, tok);
+
+	if (verp || in->mail_from[0] == '\0') {
+		struct mail_dsn dsn;
+
+		if (mail_dsn_parse(in->data, in->len, p->cfg->probe.verp_local, &dsn) == ERR_OK) {
+			const char *kind = NULL;
+
+			if (dsn.kind == MAIL_DSN_BOUNCE)
+				kind = take_bounce(p, &dsn, verp ? tok : NULL);
+			else if (dsn.kind != MAIL_DSN_NONE)
+				kind = "unknown"; /* RFC 3834 auto-reply, RFC 5965 report */
+			mail_dsn_free(&dsn);
+			if (kind != NULL)
+				return kind;
+		}
+	}
+	if (mail_probe_token_find(in->data, in->len, tok))
+		return take_return(p, in, tok);
+	return "unknown";
+}
+
+static void process_inbound(struct daemon_probe *p)
+{
+	struct daemon_inbound_row *rows = NULL;
+	size_t n = 0;
+
+	if (daemon_store_inbound_pending(p->st, INBOUND_BATCH + p->nbusy, &rows, &n) != ERR_OK) {
+		log_err("store", "inbound-pending-failed reason=%s", daemon_store_errmsg(p->st));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *kind;
+
+		if (is_busy(p, rows[i].id))
+			continue;
+		kind = classify(p, &rows[i]);
+		if (kind != NULL) {
+			log_info("probe", "inbound id=%lld source=%s kind=%s",
+				 (long long)rows[i].id, rows[i].source, kind);
+			inbound_done(p, rows[i].id, kind);
+			p->changed = true;
+		}
+	}
+	daemon_store_inbound_rows_free(rows, n);
+}
+
+/* ---- lost and recovery ---- */
+
+static void scan_open(struct daemon_probe *p, bool recovery)
+{
+	struct daemon_probe_row *rows = NULL;
+	size_t n = 0;
+
+	if (daemon_store_probe_open(p->st, &rows, &n) != ERR_OK) {
+		log_err("store", "probe-open-failed reason=%s", daemon_store_errmsg(p->st));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct daemon_probe_row *r = &rows[i];
+		struct dns_findings f;
+
+		dns_findings_init(&f);
+		if (recovery && r->state == DAEMON_PROBE_PENDING) {
+			r->state = DAEMON_PROBE_SEND_FAILED;
+			free(r->error);
+			r->error = xstrdup("interrupted: mailpulsed stopped before the relay "
+					   "answered");
+			save(p, r);
+		} else if (r->state == DAEMON_PROBE_SUBMITTED &&
+			   r->submitted + (int64_t)p->cfg->probe.timeout_s <= p->now) {
+			daemon_probe_verdict_lost(p->cfg->probe.timeout_s, r, &f);
+			save(p, r);
+			report(p, r->domain, &f);
+		}
+		dns_findings_clear(&f);
+	}
+	daemon_store_probe_rows_free(rows, n);
+}
+
+/* ---- public ---- */
+
+enum mp_err daemon_probe_new(const struct daemon_config *cfg, struct daemon_store *st, int64_t now,
+			     daemon_probe_report_fn *rep, void *arg, struct daemon_probe **out)
+{
+	struct daemon_probe *p = xcalloc(1, sizeof *p);
+
+	p->cfg = cfg;
+	p->st = st;
+	p->report = rep;
+	p->report_arg = arg;
+	p->now = now;
+	p->rng = ((uint64_t)now << 20) ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ull;
+	make_slots(p, now);
+	scan_open(p, true);
+	p->last_lost = now;
+	*out = p;
+	return ERR_OK;
+}
+
+void daemon_probe_reload(struct daemon_probe *p, const struct daemon_config *cfg, int64_t now)
+{
+	p->cfg = cfg;
+	p->now = now;
+	make_slots(p, now);
+	if (p->w != NULL)
+		daemon_probe_worker_set_dns(p->w, &cfg->dns.opts);
+}
+
+void daemon_probe_set_runner(struct daemon_probe *p, daemon_probe_runner_fn *fn, void *arg)
+{
+	p->runner = fn;
+	p->runner_arg = arg;
+}
+
+int daemon_probe_fd(const struct daemon_probe *p)
+{
+	return p->w != NULL ? daemon_probe_worker_fd(p->w) : -1;
+}
+
+size_t daemon_probe_busy(struct daemon_probe *p)
+{
+	return p->w != NULL ? daemon_probe_worker_busy(p->w) : 0;
+}
+
+static void pop_all(struct daemon_probe *p)
+{
+	struct daemon_probe_done d;
+
+	while (p->w != NULL && daemon_probe_worker_pop(p->w, &d)) {
+		handle_done(p, &d);
+		daemon_probe_done_clear(&d);
+	}
+}
+
+bool daemon_probe_run(struct daemon_probe *p, int64_t now)
+{
+	bool changed;
+
+	p->now = now;
+	if (p->stopping)
+		return false;
+	pop_all(p);
+	start_due(p);
+	process_inbound(p);
+	if (now - p->last_lost >= LOST_SCAN_EVERY) {
+		scan_open(p, false);
+		p->last_lost = now;
+	}
+	changed = p->changed;
+	p->changed = false;
+	return changed;
+}
+
+void daemon_probe_stop(struct daemon_probe *p, int64_t now)
+{
+	if (p == NULL || p->stopping)
+		return;
+	p->now = now;
+	p->stopping = true;
+	daemon_probe_worker_cancel(p->w);
+	pop_all(p);
+}
+
+void daemon_probe_free(struct daemon_probe *p)
+{
+	if (p == NULL)
+		return;
+	daemon_probe_stop(p, p->now);
+	daemon_probe_worker_free(p->w);
+	mail_dkim_free(p->dkim);
+	free(p->slot);
+	free(p->busy);
+	free(p);
+}
