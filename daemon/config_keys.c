@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "common/log.h"
 #include "common/str.h"
 #include "common/xmalloc.h"
@@ -370,4 +371,126 @@ unsigned daemon_config_keys_seen_line(const struct daemon_config_pctx *p,
 		if (strcmp(t[i].name, key) == 0)
 			return p->seen[i];
 	return 0;
+}
+
+/* ---- value checks shared by several sections ---- */
+
+enum mp_err daemon_config_keys_split(struct daemon_config_pctx *p,
+				     const struct daemon_config_entry *e, const char *v, size_t max,
+				     const char *what, char ***items, size_t *n)
+{
+	enum mp_err rc = daemon_config_values_split(v, max, items, n);
+
+	if (rc == ERR_LIMIT)
+		return daemon_config_keys_err(p, e->line, e->key, "at most %zu %s", max, what);
+	if (rc != ERR_OK)
+		return daemon_config_keys_err(p, e->line, e->key, "the list is empty");
+	return ERR_OK;
+}
+
+int daemon_config_keys_pick(const char *v, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+enum mp_err daemon_config_keys_tls(struct daemon_config_pctx *p,
+				   const struct daemon_config_entry *e, const char *v,
+				   bool allow_none, enum daemon_smtp_tls *out)
+{
+	/* In the order of enum daemon_smtp_tls. */
+	static const char *const modes[] = {"starttls", "implicit", "none"};
+	int i = daemon_config_keys_pick(v, modes, allow_none ? 3 : 2);
+	char sb[100];
+
+	if (i < 0)
+		return daemon_config_keys_err(
+		    p, e->line, e->key, "%s is not one of %s", daemon_config_keys_shown(v, sb),
+		    allow_none ? "starttls, implicit, none" : "implicit, starttls");
+	*out = (enum daemon_smtp_tls)i;
+	return ERR_OK;
+}
+
+enum mp_err daemon_config_keys_host(struct daemon_config_pctx *p,
+				    const struct daemon_config_entry *e, const char *v, char **dst)
+{
+	const char *why;
+	char sb[100];
+
+	if (daemon_config_values_host(v, dst, &why) != ERR_OK)
+		return daemon_config_keys_err(p, e->line, e->key, "%s %s",
+					      daemon_config_keys_shown(v, sb), why);
+	return ERR_OK;
+}
+
+enum mp_err daemon_config_keys_listen(struct daemon_config_pctx *p,
+				      const struct daemon_config_entry *e, const char *v,
+				      char **addr, unsigned *port)
+{
+	char host[DAEMON_CONFIG_IP_BUFSZ], sb[100];
+	const char *why;
+	unsigned n;
+
+	if (daemon_config_values_ipport(v, host, &n, &why) != ERR_OK)
+		return daemon_config_keys_err(p, e->line, e->key, "%s %s",
+					      daemon_config_keys_shown(v, sb), why);
+	free(*addr);
+	*addr = xstrdup(host);
+	if (n != 0)
+		*port = n;
+	return ERR_OK;
+}
+
+enum mp_err daemon_config_keys_email(struct daemon_config_pctx *p,
+				     const struct daemon_config_entry *e, const char *v, char **out)
+{
+	const char *why;
+	char sb[100];
+
+	if (daemon_config_values_email(v, out, &why) != ERR_OK)
+		return daemon_config_keys_err(p, e->line, e->key, "%s %s",
+					      daemon_config_keys_shown(v, sb), why);
+	return ERR_OK;
+}
+
+enum mp_err daemon_config_keys_email_list(struct daemon_config_pctx *p,
+					  const struct daemon_config_entry *e, const char *v,
+					  size_t max, const char *what, char ***out, size_t *nout)
+{
+	char **items = NULL;
+	size_t n = 0;
+	enum mp_err rc;
+
+	if (daemon_config_keys_split(p, e, v, max, what, &items, &n) != ERR_OK)
+		return ERR_INVAL;
+	*out = xcalloc(n, sizeof **out);
+	for (rc = ERR_OK; rc == ERR_OK && *nout < n; (*nout)++) {
+		rc = daemon_config_keys_email(p, e, items[*nout], &(*out)[*nout]);
+		if (rc != ERR_OK)
+			break;
+		for (size_t j = 0; rc == ERR_OK && j < *nout; j++)
+			if (strcasecmp((*out)[j], (*out)[*nout]) == 0)
+				rc = daemon_config_keys_err(p, e->line, e->key,
+							    "%s is listed twice", (*out)[j]);
+	}
+	daemon_config_values_strv_free(items, n);
+	return rc;
+}
+
+enum mp_err daemon_config_keys_private_file(struct daemon_config_pctx *p,
+					    const struct daemon_config_entry *e, const char *v,
+					    char **path)
+{
+	char *data = NULL;
+	size_t len = 0;
+	enum mp_err rc = daemon_config_keys_path(p, e, v, path);
+
+	if (rc == ERR_OK)
+		rc = daemon_config_keys_read_file(p, e, *path, &data, &len);
+	if (data != NULL)
+		explicit_bzero(data, len);
+	free(data);
+	return rc;
 }

@@ -8,9 +8,13 @@
  * ${VAR}, reads secret files and credentials, and writes every error as
  * "FILE:LINE: [section] key: why".
  *
+ * It also holds the value checks several sections share (lists, choices,
+ * host names, addresses, TLS modes, private key files), with their error
+ * texts, so that every section words the same mistake the same way.
+ *
  * What it does not: know which sections and keys exist (config_sections
- * does) or echo a value it was not told is safe to show: the value of a
- * secret, unknown or misplaced key never enters a message.
+ * and config_probe do) or echo a value it was not told is safe to show:
+ * the value of a secret, unknown or misplaced key never enters a message.
  */
 #ifndef MAILPULSE_DAEMON_CONFIG_KEYS_H
 #define MAILPULSE_DAEMON_CONFIG_KEYS_H
@@ -21,6 +25,7 @@
 #include "common/err.h"
 #include "daemon/config.h"
 #include "daemon/config_sections.h"
+#include "daemon/config_values.h"
 
 /* Key flags: a list (may continue on indented lines); the alert types it applies to. */
 enum { CK_LIST = 1, CK_SLACK = 2, CK_WEBHOOK = 4, CK_EMAIL = 8 };
@@ -107,5 +112,64 @@ enum mp_err daemon_config_keys_read_all(struct daemon_config_pctx *p,
 unsigned daemon_config_keys_seen_line(const struct daemon_config_pctx *p,
 				      const struct daemon_config_keydef *t, size_t n,
 				      const char *key);
+
+/* ---- value checks shared by several sections (errors name e's line and key) ---- */
+
+/*
+ * Split list v into *items, *n (caller frees with daemon_config_values_strv_free()).
+ * ERR_INVAL with "at most MAX WHAT" or "the list is empty".
+ */
+enum mp_err daemon_config_keys_split(struct daemon_config_pctx *p,
+				     const struct daemon_config_entry *e, const char *v, size_t max,
+				     const char *what, char ***items, size_t *n) MP_WUR;
+
+/* Match v against names[0..n): the index, or -1. */
+int daemon_config_keys_pick(const char *v, const char *const *names, int n);
+
+/*
+ * An SMTP/IMAP TLS mode into *out: starttls, implicit and (when allow_none) none.
+ * ERR_INVAL names the accepted modes.
+ */
+enum mp_err daemon_config_keys_tls(struct daemon_config_pctx *p,
+				   const struct daemon_config_entry *e, const char *v,
+				   bool allow_none, enum daemon_smtp_tls *out) MP_WUR;
+
+/* A host name or IP literal (daemon_config_values_host()) into *dst (caller frees). */
+enum mp_err daemon_config_keys_host(struct daemon_config_pctx *p,
+				    const struct daemon_config_entry *e, const char *v,
+				    char **dst) MP_WUR;
+
+/*
+ * A listen address, "IP", "IP:PORT" or "[IPv6]:PORT": *addr replaced by the
+ * address (without brackets; the old one freed), *port set only when a port
+ * was given.
+ */
+enum mp_err daemon_config_keys_listen(struct daemon_config_pctx *p,
+				      const struct daemon_config_entry *e, const char *v,
+				      char **addr, unsigned *port) MP_WUR;
+
+/* An addr-spec, normalized (local@a-label), into *out (caller frees). */
+enum mp_err daemon_config_keys_email(struct daemon_config_pctx *p,
+				     const struct daemon_config_entry *e, const char *v,
+				     char **out) MP_WUR;
+
+/*
+ * A list of at most max addr-specs (what names them in the cap's message),
+ * none twice (case-insensitive), into *out, *nout (both start empty; the
+ * items parsed so far stay there on error, for the caller's free).
+ */
+enum mp_err daemon_config_keys_email_list(struct daemon_config_pctx *p,
+					  const struct daemon_config_entry *e, const char *v,
+					  size_t max, const char *what, char ***out,
+					  size_t *nout) MP_WUR;
+
+/*
+ * A private key file (TLS or DKIM): v as a path into *path (caller frees),
+ * and the file must be there and not readable by others (its bytes are
+ * wiped and freed at once).
+ */
+enum mp_err daemon_config_keys_private_file(struct daemon_config_pctx *p,
+					    const struct daemon_config_entry *e, const char *v,
+					    char **path) MP_WUR;
 
 #endif

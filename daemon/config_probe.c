@@ -22,19 +22,6 @@
 
 /* ---- small value syntaxes ---- */
 
-/* Split list v; an error names the cap or the empty list. */
-static enum mp_err split(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
-			 const char *v, size_t max, const char *what, char ***items, size_t *n)
-{
-	enum mp_err rc = daemon_config_values_split(v, max, items, n);
-
-	if (rc == ERR_LIMIT)
-		return daemon_config_keys_err(p, e->line, e->key, "at most %zu %s", max, what);
-	if (rc != ERR_OK)
-		return daemon_config_keys_err(p, e->line, e->key, "the list is empty");
-	return ERR_OK;
-}
-
 /* A host name (not an IP literal) in A-labels, lower case, into *out. */
 static enum mp_err hostname(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 			    const char *v, char **out)
@@ -53,19 +40,6 @@ static enum mp_err hostname(struct daemon_config_pctx *p, const struct daemon_co
 		    daemon_config_keys_shown(v, sb));
 	free(*out);
 	*out = xstrdup(ascii);
-	return ERR_OK;
-}
-
-/* An addr-spec, normalized (local@a-label), into *out. */
-static enum mp_err email(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
-			 const char *v, char **out)
-{
-	const char *why;
-	char sb[100];
-
-	if (daemon_config_values_email(v, out, &why) != ERR_OK)
-		return daemon_config_keys_err(p, e->line, e->key, "%s %s",
-					      daemon_config_keys_shown(v, sb), why);
 	return ERR_OK;
 }
 
@@ -98,18 +72,9 @@ static enum mp_err set_listen(struct daemon_config_pctx *p, const struct daemon_
 			      const char *v, void *obj)
 {
 	struct daemon_config *cfg = obj;
-	char host[DAEMON_CONFIG_IP_BUFSZ], sb[100];
-	const char *why;
-	unsigned port;
 
-	if (daemon_config_values_ipport(v, host, &port, &why) != ERR_OK)
-		return daemon_config_keys_err(p, e->line, e->key, "%s %s",
-					      daemon_config_keys_shown(v, sb), why);
-	free(cfg->listener.listen_addr);
-	cfg->listener.listen_addr = xstrdup(host);
-	if (port != 0)
-		cfg->listener.listen_port = port;
-	return ERR_OK;
+	return daemon_config_keys_listen(p, e, v, &cfg->listener.listen_addr,
+					 &cfg->listener.listen_port);
 }
 
 static enum mp_err set_lhostname(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
@@ -122,41 +87,8 @@ static enum mp_err set_lhostname(struct daemon_config_pctx *p, const struct daem
 static enum mp_err set_tls_key(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 			       const char *v, void *obj)
 {
-	struct daemon_config *cfg = obj;
-	char *data = NULL;
-	size_t len = 0;
-	enum mp_err rc = daemon_config_keys_path(p, e, v, &cfg->listener.tls_key);
-
-	if (rc == ERR_OK)
-		rc = daemon_config_keys_read_file(p, e, cfg->listener.tls_key, &data, &len);
-	if (data != NULL)
-		explicit_bzero(data, len);
-	free(data);
-	return rc;
-}
-
-/* A list of addr-specs without duplicates into *v, *n. */
-static enum mp_err email_list(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
-			      const char *v, char ***out, size_t *nout)
-{
-	char **items = NULL;
-	size_t n = 0;
-	enum mp_err rc;
-
-	if (split(p, e, v, DAEMON_CONFIG_MAX_ADDRESSES, "addresses", &items, &n) != ERR_OK)
-		return ERR_INVAL;
-	*out = xcalloc(n, sizeof **out);
-	for (rc = ERR_OK; rc == ERR_OK && *nout < n; (*nout)++) {
-		rc = email(p, e, items[*nout], &(*out)[*nout]);
-		if (rc != ERR_OK)
-			break;
-		for (size_t j = 0; rc == ERR_OK && j < *nout; j++)
-			if (strcasecmp((*out)[j], (*out)[*nout]) == 0)
-				rc = daemon_config_keys_err(p, e->line, e->key,
-							    "%s is listed twice", (*out)[j]);
-	}
-	daemon_config_values_strv_free(items, n);
-	return rc;
+	return daemon_config_keys_private_file(p, e, v,
+					       &((struct daemon_config *)obj)->listener.tls_key);
 }
 
 static enum mp_err set_addresses(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
@@ -164,7 +96,8 @@ static enum mp_err set_addresses(struct daemon_config_pctx *p, const struct daem
 {
 	struct daemon_config *cfg = obj;
 
-	return email_list(p, e, v, &cfg->listener.addresses, &cfg->listener.n_addresses);
+	return daemon_config_keys_email_list(p, e, v, DAEMON_CONFIG_MAX_ADDRESSES, "addresses",
+					     &cfg->listener.addresses, &cfg->listener.n_addresses);
 }
 
 /* RFC 8601 2.5: authserv-id is a value (we take a dot-atom: a host name in practice). */
@@ -201,7 +134,8 @@ static enum mp_err set_trusted(struct daemon_config_pctx *p, const struct daemon
 	size_t n = 0;
 	enum mp_err rc = ERR_OK;
 
-	if (split(p, e, v, DAEMON_CONFIG_MAX_ADDRESSES, "authserv-ids", &items, &n) != ERR_OK)
+	if (daemon_config_keys_split(p, e, v, DAEMON_CONFIG_MAX_ADDRESSES, "authserv-ids", &items,
+				     &n) != ERR_OK)
 		return ERR_INVAL;
 	for (size_t i = 0; rc == ERR_OK && i < n; i++) {
 		if (!authserv_ok(items[i]))
@@ -244,68 +178,28 @@ static enum mp_err set_verp_local(struct daemon_config_pctx *p, const struct dae
 	return ERR_OK;
 }
 
-/* Match v against names[0..n); the index or -1. */
-static int pick(const char *v, const char *const *names, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(v, names[i]) == 0)
-			return i;
-	return -1;
-}
-
 static enum mp_err set_relay_tls(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 				 const char *v, void *obj)
 {
-	static const char *const modes[] = {"starttls", "implicit", "none"};
-	int i = pick(v, modes, 3);
-	char sb[100];
-
-	if (i < 0)
-		return daemon_config_keys_err(p, e->line, e->key,
-					      "%s is not one of starttls, implicit, none",
-					      daemon_config_keys_shown(v, sb));
-	((struct daemon_config_relay *)obj)->tls = (enum daemon_smtp_tls)i;
-	return ERR_OK;
+	return daemon_config_keys_tls(p, e, v, true, &((struct daemon_config_relay *)obj)->tls);
 }
 
 static enum mp_err set_seed_tls(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 				const char *v, void *obj)
 {
-	static const char *const modes[] = {"starttls", "implicit"};
-	int i = pick(v, modes, 2);
-	char sb[100];
-
-	if (i < 0)
-		return daemon_config_keys_err(p, e->line, e->key,
-					      "%s is not one of implicit, starttls",
-					      daemon_config_keys_shown(v, sb));
-	((struct daemon_config_seed *)obj)->tls = (enum daemon_smtp_tls)i;
-	return ERR_OK;
-}
-
-/* host of a relay or seed (the field at off of obj). */
-static enum mp_err host_at(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
-			   const char *v, char **dst)
-{
-	const char *why;
-	char sb[100];
-
-	if (daemon_config_values_host(v, dst, &why) != ERR_OK)
-		return daemon_config_keys_err(p, e->line, e->key, "%s %s",
-					      daemon_config_keys_shown(v, sb), why);
-	return ERR_OK;
+	return daemon_config_keys_tls(p, e, v, false, &((struct daemon_config_seed *)obj)->tls);
 }
 
 static enum mp_err set_relay_host(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 				  const char *v, void *obj)
 {
-	return host_at(p, e, v, &((struct daemon_config_relay *)obj)->host);
+	return daemon_config_keys_host(p, e, v, &((struct daemon_config_relay *)obj)->host);
 }
 
 static enum mp_err set_seed_host(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 				 const char *v, void *obj)
 {
-	return host_at(p, e, v, &((struct daemon_config_seed *)obj)->host);
+	return daemon_config_keys_host(p, e, v, &((struct daemon_config_seed *)obj)->host);
 }
 
 static enum mp_err username_at(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
@@ -339,7 +233,7 @@ static enum mp_err set_helo(struct daemon_config_pctx *p, const struct daemon_co
 static enum mp_err set_seed_address(struct daemon_config_pctx *p,
 				    const struct daemon_config_entry *e, const char *v, void *obj)
 {
-	return email(p, e, v, &((struct daemon_config_seed *)obj)->address);
+	return daemon_config_keys_email(p, e, v, &((struct daemon_config_seed *)obj)->address);
 }
 
 /* RFC 3501 5.1: a mailbox name; no wildcards, quotes or backslashes. */
@@ -666,7 +560,7 @@ enum mp_err daemon_config_probe_set_from(struct daemon_config_pctx *p,
 {
 	struct daemon_config_domain *d = obj;
 	const char *dom;
-	enum mp_err rc = email(p, e, v, &d->probe.from);
+	enum mp_err rc = daemon_config_keys_email(p, e, v, &d->probe.from);
 
 	if (rc != ERR_OK)
 		return rc;
@@ -694,7 +588,7 @@ static enum mp_err probe_to_item(struct daemon_config_pctx *p, const struct daem
 		r->seed = xstrdup(item + 5);
 		return ERR_OK;
 	}
-	return email(p, e, item, &r->address);
+	return daemon_config_keys_email(p, e, item, &r->address);
 }
 
 enum mp_err daemon_config_probe_set_to(struct daemon_config_pctx *p,
@@ -706,7 +600,8 @@ enum mp_err daemon_config_probe_set_to(struct daemon_config_pctx *p,
 	size_t n = 0;
 	enum mp_err rc = ERR_OK;
 
-	if (split(p, e, v, DAEMON_CONFIG_MAX_PROBE_TO, "recipients", &items, &n) != ERR_OK)
+	if (daemon_config_keys_split(p, e, v, DAEMON_CONFIG_MAX_PROBE_TO, "recipients", &items,
+				     &n) != ERR_OK)
 		return ERR_INVAL;
 	d->probe.to = xcalloc(n, sizeof *d->probe.to);
 	d->probe.to_line = e->line;

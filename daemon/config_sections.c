@@ -24,19 +24,6 @@
 
 /* ---- keys with their own syntax ---- */
 
-/* Split list value v into *items, *n; an error names the cap or the empty list. */
-static enum mp_err split(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
-			 const char *v, size_t max, const char *what, char ***items, size_t *n)
-{
-	enum mp_err rc = daemon_config_values_split(v, max, items, n);
-
-	if (rc == ERR_LIMIT)
-		return daemon_config_keys_err(p, e->line, e->key, "at most %zu %s", max, what);
-	if (rc != ERR_OK)
-		return daemon_config_keys_err(p, e->line, e->key, "the list is empty");
-	return ERR_OK;
-}
-
 static enum mp_err set_log_level(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 				 const char *v, void *obj)
 {
@@ -64,7 +51,7 @@ static enum mp_err set_trace(struct daemon_config_pctx *p, const struct daemon_c
 	size_t n = 0;
 	struct buf b;
 
-	if (split(p, e, v, 32, "subsystems", &items, &n) != ERR_OK)
+	if (daemon_config_keys_split(p, e, v, 32, "subsystems", &items, &n) != ERR_OK)
 		return ERR_INVAL;
 	common_buf_init(&b, 4096);
 	for (size_t i = 0; i < n; i++) {
@@ -92,8 +79,8 @@ static enum mp_err set_resolvers(struct daemon_config_pctx *p, const struct daem
 	unsigned port;
 	enum mp_err rc;
 
-	rc = split(p, e, v, DAEMON_CONFIG_MAX_RESOLVERS, "resolvers", &cfg->dns.resolvers,
-		   &cfg->dns.n_resolvers);
+	rc = daemon_config_keys_split(p, e, v, DAEMON_CONFIG_MAX_RESOLVERS, "resolvers",
+				      &cfg->dns.resolvers, &cfg->dns.n_resolvers);
 	if (rc != ERR_OK)
 		return rc;
 	for (size_t i = 0; i < cfg->dns.n_resolvers; i++) {
@@ -110,18 +97,8 @@ static enum mp_err set_listen(struct daemon_config_pctx *p, const struct daemon_
 			      const char *v, void *obj)
 {
 	struct daemon_config *cfg = obj;
-	char host[DAEMON_CONFIG_IP_BUFSZ], sb[100];
-	const char *why;
-	unsigned port;
 
-	if (daemon_config_values_ipport(v, host, &port, &why) != ERR_OK)
-		return daemon_config_keys_err(p, e->line, e->key, "%s %s",
-					      daemon_config_keys_shown(v, sb), why);
-	free(cfg->web.listen_addr);
-	cfg->web.listen_addr = xstrdup(host);
-	if (port != 0)
-		cfg->web.listen_port = port;
-	return ERR_OK;
+	return daemon_config_keys_listen(p, e, v, &cfg->web.listen_addr, &cfg->web.listen_port);
 }
 
 static enum mp_err set_public_url(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
@@ -170,7 +147,8 @@ static enum mp_err set_selectors(struct daemon_config_pctx *p, const struct daem
 	size_t n = 0;
 	enum mp_err rc;
 
-	if (split(p, e, v, DAEMON_CONFIG_MAX_SELECTORS, "selectors", &items, &n) != ERR_OK)
+	if (daemon_config_keys_split(p, e, v, DAEMON_CONFIG_MAX_SELECTORS, "selectors", &items,
+				     &n) != ERR_OK)
 		return ERR_INVAL;
 	d->selectors = xcalloc(n, sizeof *d->selectors);
 	for (rc = ERR_OK; rc == ERR_OK && d->n_selectors < n; d->n_selectors++) {
@@ -191,8 +169,7 @@ static enum mp_err dkim_item(struct daemon_config_pctx *p, const struct daemon_c
 			     struct daemon_config_dkim_key *k)
 {
 	const char *eq = strchr(item, '=');
-	char *sel, *data = NULL;
-	size_t len = 0;
+	char *sel;
 	enum mp_err rc;
 
 	if (eq == NULL || eq == item || eq[1] == '\0')
@@ -200,15 +177,8 @@ static enum mp_err dkim_item(struct daemon_config_pctx *p, const struct daemon_c
 	sel = xmemdup0(item, (size_t)(eq - item));
 	rc = check_selector(p, e, sel, d, &k->selector);
 	free(sel);
-	if (rc == ERR_OK)
-		rc = daemon_config_keys_path(p, e, eq + 1, &k->path);
 	/* The private key must be there and must not be readable by others. */
-	if (rc == ERR_OK)
-		rc = daemon_config_keys_read_file(p, e, k->path, &data, &len);
-	if (data != NULL)
-		explicit_bzero(data, len);
-	free(data);
-	return rc;
+	return rc == ERR_OK ? daemon_config_keys_private_file(p, e, eq + 1, &k->path) : rc;
 }
 
 static enum mp_err set_dkim_keys(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
@@ -219,7 +189,8 @@ static enum mp_err set_dkim_keys(struct daemon_config_pctx *p, const struct daem
 	size_t n = 0;
 	enum mp_err rc = ERR_OK;
 
-	if (split(p, e, v, DAEMON_CONFIG_MAX_SELECTORS, "keys", &items, &n) != ERR_OK)
+	if (daemon_config_keys_split(p, e, v, DAEMON_CONFIG_MAX_SELECTORS, "keys", &items, &n) !=
+	    ERR_OK)
 		return ERR_INVAL;
 	d->dkim_keys = xcalloc(n, sizeof *d->dkim_keys);
 	while (rc == ERR_OK && d->n_dkim_keys < n) {
@@ -235,20 +206,11 @@ static enum mp_err set_dkim_keys(struct daemon_config_pctx *p, const struct daem
 	return rc;
 }
 
-/* Match v against names[0..n); the index or -1. */
-static int pick(const char *v, const char *const *names, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(v, names[i]) == 0)
-			return i;
-	return -1;
-}
-
 static enum mp_err set_expect_dmarc(struct daemon_config_pctx *p,
 				    const struct daemon_config_entry *e, const char *v, void *obj)
 {
 	static const char *const pol[] = {"none", "quarantine", "reject"};
-	int i = pick(v, pol, 3);
+	int i = daemon_config_keys_pick(v, pol, 3);
 	char sb[100];
 
 	if (i < 0)
@@ -264,7 +226,7 @@ static enum mp_err set_type(struct daemon_config_pctx *p, const struct daemon_co
 {
 	static const char *const types[] = {"slack", "webhook", "email"};
 	static const unsigned flags[] = {CK_SLACK, CK_WEBHOOK, CK_EMAIL};
-	int i = pick(v, types, 3);
+	int i = daemon_config_keys_pick(v, types, 3);
 	char sb[100];
 
 	if (i < 0)
@@ -280,7 +242,7 @@ static enum mp_err set_min_severity(struct daemon_config_pctx *p,
 				    const struct daemon_config_entry *e, const char *v, void *obj)
 {
 	static const char *const sev[] = {"warn", "critical"};
-	int i = pick(v, sev, 2);
+	int i = daemon_config_keys_pick(v, sev, 2);
 	char sb[100];
 
 	if (i < 0)
@@ -308,29 +270,14 @@ static enum mp_err set_reminder(struct daemon_config_pctx *p, const struct daemo
 static enum mp_err set_tls(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 			   const char *v, void *obj)
 {
-	static const char *const modes[] = {"starttls", "implicit", "none"};
-	int i = pick(v, modes, 3);
-	char sb[100];
-
-	if (i < 0)
-		return daemon_config_keys_err(p, e->line, e->key,
-					      "%s is not one of starttls, implicit, none",
-					      daemon_config_keys_shown(v, sb));
-	((struct daemon_config_alert *)obj)->smtp_tls = (enum daemon_smtp_tls)i;
-	return ERR_OK;
+	return daemon_config_keys_tls(p, e, v, true,
+				      &((struct daemon_config_alert *)obj)->smtp_tls);
 }
 
 static enum mp_err set_smtp_host(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 				 const char *v, void *obj)
 {
-	const char *why;
-	char sb[100];
-
-	if (daemon_config_values_host(v, &((struct daemon_config_alert *)obj)->smtp_host, &why) !=
-	    ERR_OK)
-		return daemon_config_keys_err(p, e->line, e->key, "%s %s",
-					      daemon_config_keys_shown(v, sb), why);
-	return ERR_OK;
+	return daemon_config_keys_host(p, e, v, &((struct daemon_config_alert *)obj)->smtp_host);
 }
 
 static enum mp_err set_username(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
@@ -346,42 +293,16 @@ static enum mp_err set_username(struct daemon_config_pctx *p, const struct daemo
 static enum mp_err set_from(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 			    const char *v, void *obj)
 {
-	const char *why;
-	char sb[100];
-
-	if (daemon_config_values_email(v, &((struct daemon_config_alert *)obj)->from, &why) !=
-	    ERR_OK)
-		return daemon_config_keys_err(p, e->line, e->key, "%s %s",
-					      daemon_config_keys_shown(v, sb), why);
-	return ERR_OK;
+	return daemon_config_keys_email(p, e, v, &((struct daemon_config_alert *)obj)->from);
 }
 
 static enum mp_err set_to(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 			  const char *v, void *obj)
 {
 	struct daemon_config_alert *a = obj;
-	char **items = NULL, sb[100];
-	const char *why;
-	size_t n = 0;
-	enum mp_err rc = ERR_OK;
 
-	if (split(p, e, v, DAEMON_CONFIG_MAX_RECIPIENTS, "recipients", &items, &n) != ERR_OK)
-		return ERR_INVAL;
-	a->to = xcalloc(n, sizeof *a->to);
-	for (; rc == ERR_OK && a->n_to < n; a->n_to++) {
-		if (daemon_config_values_email(items[a->n_to], &a->to[a->n_to], &why) != ERR_OK) {
-			rc = daemon_config_keys_err(p, e->line, e->key, "%s %s",
-						    daemon_config_keys_shown(items[a->n_to], sb),
-						    why);
-			break;
-		}
-		for (size_t j = 0; rc == ERR_OK && j < a->n_to; j++)
-			if (strcasecmp(a->to[j], a->to[a->n_to]) == 0)
-				rc = daemon_config_keys_err(p, e->line, e->key,
-							    "%s is listed twice", a->to[j]);
-	}
-	daemon_config_values_strv_free(items, n);
-	return rc;
+	return daemon_config_keys_email_list(p, e, v, DAEMON_CONFIG_MAX_RECIPIENTS, "recipients",
+					     &a->to, &a->n_to);
 }
 
 /* "type" was read before the other keys (see read_alert). */
@@ -652,7 +573,7 @@ static enum mp_err read_section(struct daemon_config_pctx *p)
 {
 	static const char *const mains[] = {"daemon", "dns", "web"};
 	const struct daemon_config_rawsec *s = p->sec;
-	int m = pick(s->kind, mains, 3);
+	int m = daemon_config_keys_pick(s->kind, mains, 3);
 
 	if (m >= 0) {
 		if (s->name != NULL)

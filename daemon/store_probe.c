@@ -13,8 +13,6 @@
 #include "daemon/store_prune.h"
 #include "daemon/store_result.h"
 
-#define PRUNE_CHUNK 5000
-
 /* clang-format off */
 static const char SQL_INBOUND_ADD[] =
 	"INSERT INTO inbound (received, received_us, source, folder, client_ip, helo,"
@@ -451,31 +449,6 @@ void daemon_store_probe_rows_free(struct daemon_probe_row *r, size_t n)
 
 /* ---- retention ---- */
 
-/* A chunked DELETE (?1 bound to arg) until it removes less than a chunk. */
-static enum mp_err prune_loop(struct daemon_store *s, const char *sql, int64_t arg, uint64_t *count)
-{
-	int64_t n;
-
-	do {
-		struct daemon_store_stmt *q;
-		enum mp_err e = daemon_store_op_begin(s, false);
-
-		if (e != ERR_OK)
-			return e;
-		e = daemon_store_prepare(s, sql, &q);
-		if (e == ERR_OK) {
-			daemon_store_bind_int(q, 1, arg);
-			e = daemon_store_run(q);
-		}
-		n = e == ERR_OK ? daemon_store_changes(s) : 0;
-		e = daemon_store_op_end(s, e);
-		if (e != ERR_OK)
-			return e;
-		*count += (uint64_t)n;
-	} while (n >= PRUNE_CHUNK);
-	return ERR_OK;
-}
-
 enum mp_err daemon_store_probe_prune(struct daemon_store *s, int64_t now, unsigned keep,
 				     uint64_t *probes, uint64_t *inbound)
 {
@@ -486,9 +459,10 @@ enum mp_err daemon_store_probe_prune(struct daemon_store *s, int64_t now, unsign
 		return daemon_store_fail(s, ERR_INVAL, "probe prune: not inside a batch");
 	if (keep == 0)
 		return daemon_store_fail(s, ERR_INVAL, "probe prune: keep must be at least 1");
-	e = prune_loop(s, SQL_PRUNE_PROBES, keep, &np);
+	e = daemon_store_prune_loop(s, SQL_PRUNE_PROBES, keep, &np);
 	if (e == ERR_OK)
-		e = prune_loop(s, SQL_PRUNE_INBOUND, now - DAEMON_STORE_KEEP_RESULTS_SECS, &ni);
+		e = daemon_store_prune_loop(s, SQL_PRUNE_INBOUND,
+					    now - DAEMON_STORE_KEEP_RESULTS_SECS, &ni);
 	if (e != ERR_OK)
 		return e;
 	log_debug("store", "pruned probes=%llu inbound=%llu", (unsigned long long)np,

@@ -1,19 +1,16 @@
 /*
  * daemon/store_prune: retention (see store_prune.h).  Every DELETE works in
- * chunks of PRUNE_CHUNK rows, each in its own transaction, so the daemon's
- * other writes never wait long behind a big prune.  Deleting an episode
+ * chunks of DAEMON_STORE_PRUNE_CHUNK rows, each in its own transaction, so
+ * the daemon's other writes never wait long behind a big prune (the chunked
+ * loop is shared with daemon/store_probe).  Deleting an episode
  * deletes its outbox rows (explicitly first, so they are counted).
  */
 #include <stddef.h>
 #include "common/log.h"
 #include "daemon/store_prune.h"
 
-/* Rows deleted per transaction; the LIMITs below say the same. */
-#define PRUNE_CHUNK 5000
-
-/* Run a chunked DELETE (binding ?1 = limit) until it removes fewer than a chunk. */
-static enum mp_err prune_loop(struct daemon_store *s, const char *sql, int64_t limit,
-			      uint64_t *count)
+enum mp_err daemon_store_prune_loop(struct daemon_store *s, const char *sql, int64_t arg,
+				    uint64_t *count)
 {
 	int64_t n;
 
@@ -25,7 +22,7 @@ static enum mp_err prune_loop(struct daemon_store *s, const char *sql, int64_t l
 			return e;
 		e = daemon_store_prepare(s, sql, &q);
 		if (e == ERR_OK) {
-			daemon_store_bind_int(q, 1, limit);
+			daemon_store_bind_int(q, 1, arg);
 			e = daemon_store_run(q);
 		}
 		n = e == ERR_OK ? daemon_store_changes(s) : 0;
@@ -33,7 +30,7 @@ static enum mp_err prune_loop(struct daemon_store *s, const char *sql, int64_t l
 		if (e != ERR_OK)
 			return e;
 		*count += (uint64_t)n;
-	} while (n >= PRUNE_CHUNK);
+	} while (n >= DAEMON_STORE_PRUNE_CHUNK);
 	return ERR_OK;
 }
 
@@ -74,19 +71,19 @@ enum mp_err daemon_store_prune(struct daemon_store *s, int64_t now,
 
 	if (daemon_store_in_batch(s))
 		return daemon_store_fail(s, ERR_INVAL, "prune: not inside a batch");
-	e = prune_loop(s, SQL_PRUNE_CHECKS, keep_long, &st.checks);
+	e = daemon_store_prune_loop(s, SQL_PRUNE_CHECKS, keep_long, &st.checks);
 	if (e == ERR_OK)
-		e = prune_loop(s, SQL_PRUNE_RESULTS, keep_results, &st.results);
+		e = daemon_store_prune_loop(s, SQL_PRUNE_RESULTS, keep_results, &st.results);
 	if (e == ERR_OK)
-		e = prune_loop(s, SQL_PRUNE_BUCKETS, first_day, &st.buckets);
+		e = daemon_store_prune_loop(s, SQL_PRUNE_BUCKETS, first_day, &st.buckets);
 	if (e == ERR_OK)
-		e = prune_loop(s, SQL_PRUNE_TRANSITIONS, keep_long, &st.transitions);
+		e = daemon_store_prune_loop(s, SQL_PRUNE_TRANSITIONS, keep_long, &st.transitions);
 	if (e == ERR_OK)
-		e = prune_loop(s, SQL_PRUNE_OUTBOX, keep_long, &st.outbox);
+		e = daemon_store_prune_loop(s, SQL_PRUNE_OUTBOX, keep_long, &st.outbox);
 	if (e == ERR_OK)
-		e = prune_loop(s, SQL_PRUNE_TESTS, keep_results, &st.outbox);
+		e = daemon_store_prune_loop(s, SQL_PRUNE_TESTS, keep_results, &st.outbox);
 	if (e == ERR_OK)
-		e = prune_loop(s, SQL_PRUNE_EPISODES, keep_long, &st.episodes);
+		e = daemon_store_prune_loop(s, SQL_PRUNE_EPISODES, keep_long, &st.episodes);
 	if (e != ERR_OK)
 		return e;
 	log_debug("store",

@@ -23,6 +23,17 @@ struct daemon_store_prune_stats {
 	uint64_t results, buckets, transitions, episodes, outbox, checks;
 };
 
+/* Rows one chunked DELETE removes per transaction (the SQL's LIMIT says the same). */
+#define DAEMON_STORE_PRUNE_CHUNK 5000
+
+/*
+ * Run a chunked DELETE sql (?1 bound to arg, "... LIMIT 5000") again and
+ * again, each run its own transaction, until it removes fewer than a chunk;
+ * *count grows by the rows removed.  Must not be called inside a batch.
+ */
+enum mp_err daemon_store_prune_loop(struct daemon_store *s, const char *sql, int64_t arg,
+				    uint64_t *count) MP_WUR;
+
 /*
  * Retention at time now (unix seconds): results older than 30 days (except
  * the last and the last good result of each (domain, check), which the page

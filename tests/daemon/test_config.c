@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include "common/xmalloc.h"
 #include "daemon/config.h"
+#include "tests/daemon/config_fixture.h"
 #include "tests/lib/tap.h"
 
 #define TOKEN "tok-Ab3dE5gH7jK9mN1pQ3sT5v"
@@ -24,6 +25,24 @@ static struct daemon_config_env env;
 static char err[2048];
 static char *dir, *creds;
 
+/* Load text as "t.conf" with env; NULL (and err set) on failure. */
+static struct daemon_config *load(const char *text)
+{
+	return config_fixture_load(&env, text, err, sizeof err);
+}
+
+/* The dump of text (NULL when it does not load); caller frees. */
+static char *dump_of(const char *text)
+{
+	return config_fixture_dump_of(&env, text, err, sizeof err);
+}
+
+/* Write text as a config file of this mode in dir and load it for real. */
+static enum mp_err load_file(const char *text, mode_t mode, struct daemon_config **out)
+{
+	return config_fixture_load_file(dir, text, mode, out, err, sizeof err);
+}
+
 static const char *getvar(void *ctx, const char *name)
 {
 	static const char *const vars[][2] = {{"STATE", "/srv/mp"},
@@ -35,31 +54,6 @@ static const char *getvar(void *ctx, const char *name)
 		if (strcmp(name, vars[i][0]) == 0)
 			return vars[i][1];
 	return NULL;
-}
-
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL) {
-		tap_diag("cannot write %s", path);
-		return;
-	}
-	fputs(text, f);
-	fclose(f);
-	chmod(path, mode);
-}
-
-/* Load text as "t.conf" with env; NULL (and err set) on failure. */
-static struct daemon_config *load(const char *text)
-{
-	struct daemon_config *cfg = NULL;
-
-	err[0] = 'x';
-	if (daemon_config_load_string(text, strlen(text), "t.conf", &env, &cfg, err, sizeof err) !=
-	    ERR_OK)
-		return NULL;
-	return cfg;
 }
 
 /* text must fail with a message containing want (file:line and key) and why. */
@@ -279,9 +273,7 @@ static void test_full(void)
 	p = xasprintf("%s/keys", dir);
 	mkdir(p, 0700);
 	free(p);
-	p = xasprintf("%s/keys/s1.pem", dir);
-	write_file(p, "-----BEGIN PRIVATE KEY-----\n", 0600);
-	free(p);
+	config_fixture_write_in(dir, "keys/s1.pem", "-----BEGIN PRIVATE KEY-----\n", 0600);
 	cfg = load(full);
 	if (!tap_ok(cfg != NULL, "every key set loads: %s", err))
 		return;
@@ -296,14 +288,10 @@ static void test_secrets(void)
 	struct daemon_config *cfg;
 	char *p = xasprintf("%s/two-lines", dir);
 
-	write_file(p, "first\nsecond\n", 0600);
+	config_fixture_write(p, "first\nsecond\n", 0600);
 	free(p);
-	p = xasprintf("%s/empty", dir);
-	write_file(p, "\n", 0600);
-	free(p);
-	p = xasprintf("%s/loose", dir);
-	write_file(p, TOKEN "\n", 0644);
-	free(p);
+	config_fixture_write_in(dir, "empty", "\n", 0600);
+	config_fixture_write_in(dir, "loose", TOKEN "\n", 0644);
 	cfg = load("[web]\ntoken = pa$$word-1234567890\n");
 	tap_ok(cfg && strcmp(cfg->web.token.value, "pa$word-1234567890") == 0 &&
 		   cfg->web.token.src == DAEMON_CONFIG_SRC_INLINE,
@@ -354,23 +342,6 @@ static const char dumped[] = "[web]\ntoken = " TOKEN "\n"
 			     "[alert w]\ntype = webhook\nurl = " HOOK "\nsecret = " WHSEC "\n"
 			     "[alert m]\ntype = email\nsmtp_host = 192.0.2.25\nusername = u\n"
 			     "password = " PASSWORD "\nfrom = a@example.org\nto = b@example.org\n";
-
-/* The dump of text (NULL when it does not load); caller frees. */
-static char *dump_of(const char *text)
-{
-	struct daemon_config *cfg = load(text);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	if (cfg == NULL)
-		return NULL;
-	f = open_memstream(&buf, &len);
-	daemon_config_dump(f, cfg);
-	fclose(f);
-	daemon_config_free(cfg);
-	return buf;
-}
 
 static void test_dump(void)
 {
@@ -465,29 +436,17 @@ static void test_files(void);
 
 int main(void)
 {
-	char *p;
-
 	dir = xstrdup(tap_tmpdir());
 	creds = xasprintf("%s/creds", dir);
 	mkdir(creds, 0700);
 	env.getvar = getvar;
 	env.credentials_dir = creds;
 	env.base_dir = dir;
-	p = xasprintf("%s/slack", creds);
-	write_file(p, SLACK "\n", 0400);
-	free(p);
-	p = xasprintf("%s/whsec", creds);
-	write_file(p, WHSEC, 0400);
-	free(p);
-	p = xasprintf("%s/web", creds);
-	write_file(p, TOKEN "\r\n", 0400);
-	free(p);
-	p = xasprintf("%s/hook-url", dir);
-	write_file(p, HOOK "\n", 0640);
-	free(p);
-	p = xasprintf("%s/smtp-password", dir);
-	write_file(p, PASSWORD "\n\n", 0600);
-	free(p);
+	config_fixture_write_in(creds, "slack", SLACK "\n", 0400);
+	config_fixture_write_in(creds, "whsec", WHSEC, 0400);
+	config_fixture_write_in(creds, "web", TOKEN "\r\n", 0400);
+	config_fixture_write_in(dir, "hook-url", HOOK "\n", 0640);
+	config_fixture_write_in(dir, "smtp-password", PASSWORD "\n\n", 0600);
 	test_defaults();
 	test_full();
 	test_secrets();
@@ -580,19 +539,6 @@ static void test_readiness(void)
 	tap_is_str(got, "ALERT_SINGLE_RECIPIENT", "one Slack channel of one person");
 }
 
-/* Write text as a config file of this mode and load it for real. */
-static enum mp_err load_file(const char *text, mode_t mode, struct daemon_config **out)
-{
-	char *path = xasprintf("%s/real.conf", dir);
-	enum mp_err rc;
-
-	write_file(path, text, mode);
-	*out = NULL;
-	rc = daemon_config_load(path, out, err, sizeof err);
-	free(path);
-	return rc;
-}
-
 static void test_files(void)
 {
 	struct daemon_config *cfg = NULL;
@@ -618,7 +564,7 @@ static void test_files(void)
 		   strstr(err, "web-token"),
 	       "missing token_file named: %s", err);
 	p = xasprintf("%s/web-token", dir);
-	write_file(p, TOKEN "\n", 0600);
+	config_fixture_write(p, TOKEN "\n", 0600);
 	tap_ok(load_file("[web]\ntoken_file = web-token\n", 0644, &cfg) == ERR_OK && cfg &&
 		   strcmp(cfg->web.token.value, TOKEN) == 0 && strcmp(cfg->web.token.from, p) == 0,
 	       "a readable file without inline secrets loads, token_file relative to it: %s", err);
@@ -643,7 +589,7 @@ static void test_files(void)
 		   strstr(err, "CREDENTIALS_DIRECTORY"),
 	       "no $CREDENTIALS_DIRECTORY: %s", err);
 	p = xasprintf("%s/k.pem", dir);
-	write_file(p, "-----BEGIN PRIVATE KEY-----\n", 0644);
+	config_fixture_write(p, "-----BEGIN PRIVATE KEY-----\n", 0644);
 	tap_ok(load_file("[domain example.com]\ndkim_key = s1=k.pem\n", 0644, &cfg) == ERR_INVAL &&
 		   strstr(err, ":2: [domain example.com] dkim_key:") && strstr(err, "chmod o-rwx"),
 	       "others-readable DKIM key refused: %s", err);
@@ -658,39 +604,6 @@ static void test_files(void)
 	       "missing config file: %s", err);
 	tap_ok(daemon_config_load(dir, &cfg, err, sizeof err) == ERR_INVAL,
 	       "a directory is not a config file: %s", err);
-}
-
-/* The text of a file under the source tree (NULL when absent); caller frees. */
-static char *slurp(const char *rel)
-{
-	char *path = xasprintf("%s/%s", tap_srcdir(), rel), *buf = NULL;
-	size_t len = 0;
-	FILE *f = fopen(path, "r"), *m;
-	int c;
-
-	free(path);
-	if (f == NULL)
-		return NULL;
-	m = open_memstream(&buf, &len);
-	while ((c = fgetc(f)) != EOF)
-		fputc(c, m);
-	fclose(m);
-	fclose(f);
-	return buf;
-}
-
-/* key appears in text as a whole word. */
-static bool mentions(const char *text, const char *key)
-{
-	size_t kl = strlen(key);
-
-	for (const char *p = text; (p = strstr(p, key)) != NULL; p++) {
-		char b = p == text ? ' ' : p[-1], a = p[kl];
-
-		if (!((b >= 'a' && b <= 'z') || b == '_') && !((a >= 'a' && a <= 'z') || a == '_'))
-			return true;
-	}
-	return false;
 }
 
 /* Every key the dump of the full config shows is documented in both files. */
@@ -711,18 +624,21 @@ static void check_documented(const char *dump, const char *ex, const char *man)
 		memcpy(key, l, n);
 		key[n] = '\0';
 		keys++;
-		tap_ok(mentions(ex, key) && mentions(man, key), "key %s is documented", key);
+		tap_ok(config_fixture_mentions(ex, key) && config_fixture_mentions(man, key),
+		       "key %s is documented", key);
 	}
 	tap_ok(keys >= 50, "the dump shows %zu keys", keys);
 	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-		tap_ok(mentions(ex, forms[i]) && mentions(man, forms[i]), "%s is documented",
-		       forms[i]);
+		tap_ok(config_fixture_mentions(ex, forms[i]) &&
+			   config_fixture_mentions(man, forms[i]),
+		       "%s is documented", forms[i]);
 }
 
 static void test_docs(void)
 {
-	char *ex = slurp("examples/mailpulse.conf"), *man = slurp("man/mailpulse.conf.5");
-	char *dump = dump_of(full), *p;
+	char *ex = config_fixture_slurp("examples/mailpulse.conf"),
+	     *man = config_fixture_slurp("man/mailpulse.conf.5");
+	char *dump = dump_of(full);
 	char *all = xasprintf("%s%s", full, "[alert w2]\ntype = webhook\nurl = " HOOK "\n");
 	struct daemon_config *cfg;
 
@@ -737,9 +653,7 @@ static void test_docs(void)
 	free(dump);
 	dump = dump_of(all);
 	check_documented(dump, ex, man);
-	p = xasprintf("%s/slack-webhook", creds);
-	write_file(p, SLACK "\n", 0400);
-	free(p);
+	config_fixture_write_in(creds, "slack-webhook", SLACK "\n", 0400);
 	cfg = load(ex);
 	tap_ok(cfg && cfg->n_domains == 1 && cfg->n_alerts == 1, "the example loads: %s", err);
 	daemon_config_free(cfg);

@@ -15,6 +15,7 @@
 #include "common/xmalloc.h"
 #include "daemon/config.h"
 #include "daemon/config_probe.h"
+#include "tests/daemon/config_fixture.h"
 #include "tests/lib/tap.h"
 
 #define PASSWORD "relay-pa55;word-SECRET"
@@ -24,28 +25,22 @@ static struct daemon_config_env env;
 static char err[2048];
 static char *dir, *creds;
 
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL) {
-		tap_diag("cannot write %s", path);
-		return;
-	}
-	fputs(text, f);
-	fclose(f);
-	chmod(path, mode);
-}
-
+/* Load text as "t.conf" with env; NULL (and err set) on failure. */
 static struct daemon_config *load(const char *text)
 {
-	struct daemon_config *cfg = NULL;
+	return config_fixture_load(&env, text, err, sizeof err);
+}
 
-	err[0] = 'x';
-	if (daemon_config_load_string(text, strlen(text), "t.conf", &env, &cfg, err, sizeof err) !=
-	    ERR_OK)
-		return NULL;
-	return cfg;
+/* The dump of text (NULL when it does not load); caller frees. */
+static char *dump_of(const char *text)
+{
+	return config_fixture_dump_of(&env, text, err, sizeof err);
+}
+
+/* Write text as a config file of this mode in dir and load it for real. */
+static enum mp_err load_file(const char *text, mode_t mode, struct daemon_config **out)
+{
+	return config_fixture_load_file(dir, text, mode, out, err, sizeof err);
 }
 
 static void fails(const char *text, const char *want, const char *why)
@@ -391,22 +386,6 @@ static void test_errors_domains(void)
 	}
 }
 
-static char *dump_of(const char *text)
-{
-	struct daemon_config *cfg = load(text);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	if (cfg == NULL)
-		return NULL;
-	f = open_memstream(&buf, &len);
-	daemon_config_dump(f, cfg);
-	fclose(f);
-	daemon_config_free(cfg);
-	return buf;
-}
-
 /* text with every "password = <secret>" read from the seedpw credential instead. */
 static char *replace_secrets(const char *text)
 {
@@ -455,23 +434,9 @@ static void test_dump(void)
 	free(out);
 }
 
-/* A real config file of this mode. */
-static enum mp_err load_file(const char *text, mode_t mode, struct daemon_config **out)
-{
-	char *path = xasprintf("%s/real.conf", dir);
-	enum mp_err rc;
-
-	write_file(path, text, mode);
-	*out = NULL;
-	rc = daemon_config_load(path, out, err, sizeof err);
-	free(path);
-	return rc;
-}
-
 static void test_permissions(void)
 {
 	struct daemon_config *cfg = NULL;
-	char *p;
 
 	tap_ok(load_file(RLY "username = u\npassword = " PASSWORD "\n", 0644, &cfg) == ERR_INVAL &&
 		   cfg == NULL && strstr(err, "real.conf:4: [relay r] password:") &&
@@ -493,9 +458,9 @@ static void test_permissions(void)
 	       "password_file in a readable config is fine: %s", err);
 	daemon_config_free(cfg);
 	cfg = NULL;
-	p = xasprintf("%s/loose-key.pem", dir);
-	write_file(p, "-----BEGIN PRIVATE KEY-----\nxx\n-----END PRIVATE KEY-----\n", 0644);
-	free(p);
+	config_fixture_write_in(dir, "loose-key.pem",
+				"-----BEGIN PRIVATE KEY-----\nxx\n-----END PRIVATE KEY-----\n",
+				0644);
 	tap_ok(load_file("[listener]\nhostname = mx.example.net\ntls_cert = cert.pem\n"
 			 "tls_key = loose-key.pem\n",
 			 0644, &cfg) == ERR_INVAL &&
@@ -513,42 +478,12 @@ static void test_permissions(void)
 	daemon_config_free(cfg);
 }
 
-static char *slurp(const char *rel)
-{
-	char *path = xasprintf("%s/%s", tap_srcdir(), rel), *buf = NULL;
-	size_t len = 0;
-	FILE *f = fopen(path, "r"), *m;
-	int c;
-
-	free(path);
-	if (f == NULL)
-		return NULL;
-	m = open_memstream(&buf, &len);
-	while ((c = fgetc(f)) != EOF)
-		fputc(c, m);
-	fclose(m);
-	fclose(f);
-	return buf;
-}
-
-static bool mentions(const char *text, const char *key)
-{
-	size_t kl = strlen(key);
-
-	for (const char *p = text; (p = strstr(p, key)) != NULL; p++) {
-		char b = p == text ? ' ' : p[-1], a = p[kl];
-
-		if (!((b >= 'a' && b <= 'z') || b == '_') && !((a >= 'a' && a <= 'z') || a == '_'))
-			return true;
-	}
-	return false;
-}
-
 /* Every key of the probe sections is documented in the example and the man page. */
 static void test_docs(void)
 {
 	static const char *const sections[] = {"[listener]", "[probe]", "[relay", "[seed"};
-	char *ex = slurp("examples/mailpulse.conf"), *man = slurp("man/mailpulse.conf.5");
+	char *ex = config_fixture_slurp("examples/mailpulse.conf"),
+	     *man = config_fixture_slurp("man/mailpulse.conf.5");
 	char *dump = dump_of(full);
 	const char *start;
 	size_t keys = 0;
@@ -570,7 +505,8 @@ static void test_docs(void)
 		memcpy(key, l, n);
 		key[n] = '\0';
 		keys++;
-		tap_ok(mentions(ex, key) && mentions(man, key), "key %s is documented", key);
+		tap_ok(config_fixture_mentions(ex, key) && config_fixture_mentions(man, key),
+		       "key %s is documented", key);
 	}
 	tap_ok(keys >= 40, "the dump shows %zu keys", keys);
 	for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
@@ -583,28 +519,19 @@ static void test_docs(void)
 
 int main(void)
 {
-	char *p;
-
 	dir = xstrdup(tap_tmpdir());
 	creds = xasprintf("%s/creds", dir);
 	mkdir(creds, 0700);
 	env.credentials_dir = creds;
 	env.base_dir = dir;
-	p = xasprintf("%s/seedpw", creds);
-	write_file(p, SEEDPW "\n", 0400);
-	free(p);
-	p = xasprintf("%s/relay-pw", dir);
-	write_file(p, PASSWORD "\n", 0600);
-	free(p);
-	p = xasprintf("%s/dkim.pem", dir);
-	write_file(p, "-----BEGIN PRIVATE KEY-----\nxx\n-----END PRIVATE KEY-----\n", 0600);
-	free(p);
-	p = xasprintf("%s/key.pem", dir);
-	write_file(p, "-----BEGIN PRIVATE KEY-----\nxx\n-----END PRIVATE KEY-----\n", 0600);
-	free(p);
-	p = xasprintf("%s/cert.pem", dir);
-	write_file(p, "-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----\n", 0644);
-	free(p);
+	config_fixture_write_in(creds, "seedpw", SEEDPW "\n", 0400);
+	config_fixture_write_in(dir, "relay-pw", PASSWORD "\n", 0600);
+	config_fixture_write_in(
+	    dir, "dkim.pem", "-----BEGIN PRIVATE KEY-----\nxx\n-----END PRIVATE KEY-----\n", 0600);
+	config_fixture_write_in(
+	    dir, "key.pem", "-----BEGIN PRIVATE KEY-----\nxx\n-----END PRIVATE KEY-----\n", 0600);
+	config_fixture_write_in(
+	    dir, "cert.pem", "-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----\n", 0644);
 	test_defaults();
 	test_full();
 	test_errors_sections();

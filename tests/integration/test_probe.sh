@@ -18,10 +18,12 @@
 #     listener: the probe is BOUNCED with status 5.1.1, reply code 550 and
 #     reason userunknown.  (Not nobody@: Exim's own ACL refuses that one at
 #     submission.)
-#  3. other.test sends unsigned with the envelope sender at
-#     bounces.probe.test: SPF passes for a domain not aligned with
-#     other.test, DMARC fails: PROBE_MISALIGNED / PROBE_DMARC_FAIL and an
-#     alert at the webhook sink.
+#  3. other.test sends unsigned; the relay signs it as its ESP would, with
+#     d=espsign.test (EXIM_SH_DKIM_*, tests/fixtures/probe/espsign.test.zone),
+#     and the envelope sender is at bounces.probe.test: DKIM passes and SPF
+#     passes, both for domains not aligned with other.test, so DMARC
+#     (p=reject) fails: PROBE_MISALIGNED / PROBE_DMARC_FAIL and an alert at
+#     the webhook sink.
 #  4. SIGTERM drains (exit 0 within 10 s); the relay password appears
 #     nowhere in the log, the API or the pages.
 # Exim needs root (Debian's exim4 takes -C only from root): without it, or
@@ -29,17 +31,9 @@
 # saying so.  Every wait is bounded.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-FIX="$top_srcdir/tests/fixtures/probe"
-LIB="$top_srcdir/tests/lib"
-TOKEN=probe-token-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-SMTP_USER=probes@probe.test
-PASS=Pw-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+. "$top_srcdir/tests/lib/probe.sh"
 
-need_tools nsd curl dig
-need_python
-[ -x "$MPD" ] || bail "no mailpulsed binary in $top_builddir"
-[ "$(id -u)" = 0 ] || skip_all "not root: Debian's exim4 takes -C only from root"
-command -v exim4 >/dev/null 2>&1 || [ -x /usr/sbin/exim4 ] || skip_all "exim4 is not installed"
+probe_need
 grep -q EXIM_SH_RELAY_PORT "$LIB/exim.sh" || skip_all "tests/lib/exim.sh has no relay mode yet"
 
 chmod 0711 "$TESTTMP"
@@ -47,38 +41,19 @@ zones_copy "$FIX"/*.zone
 export EXIM_SH_OWNER=$$
 nsd_start "$ZONES"
 ca_make mta.test 127.0.0.1
-LPORT=$(free_port) || bail "no free port"
-PORTS=$(EXIM_SH_USER=$SMTP_USER EXIM_SH_PASSWORD=$PASS EXIM_SH_RELAY_PORT=$LPORT \
-  sh "$LIB/exim.sh" start "$TESTTMP/exim" "$TESTTMP/ca/cert.pem" "$TESTTMP/ca/key.pem") ||
-  bail "Exim did not start"
-cleanup_first "sh '$LIB/exim.sh' stop '$TESTTMP/exim'"
-read -r SUB _ <<<"$PORTS"
+# The relay signs everything it relays as espsign.test, like an ESP without
+# custom DKIM (case 3).
+probe_exim_start EXIM_SH_DKIM_DOMAIN=espsign.test EXIM_SH_DKIM_SELECTOR=s1 \
+  EXIM_SH_DKIM_KEY="$top_srcdir/tests/fixtures/keys/esp-s1.pem"
 sink_start
 web_port
-install -m 600 "$top_srcdir/tests/fixtures/keys/good-mp1.pem" "$TESTTMP/mp1.pem"
-printf '%s\n' "$PASS" >"$TESTTMP/relay-password"; chmod 600 "$TESTTMP/relay-password"
+probe_files
 
 {
   conf_daemon "$TESTTMP/state" | sed 's/^failure_threshold = 2/failure_threshold = 1/'
   conf_web
+  probe_conf 60s
   cat <<EOC
-[listener]
-listen = 127.0.0.1:$LPORT
-hostname = mx.mon.test
-addresses = probe@mon.test
-authserv_id = mx.mon.test
-[probe]
-bounce_domain = bounces.probe.test
-timeout = 60s
-[relay exim]
-host = 127.0.0.1
-port = $SUB
-tls = starttls
-ca_file = $CA
-username = $SMTP_USER
-password_file = $TESTTMP/relay-password
-helo = probe-client.test
-timeout = 10s
 [alert hook]
 type = webhook
 url = http://127.0.0.1:$SP/hook
@@ -111,16 +86,6 @@ ok $? "the config with [listener], [probe], [relay] and probe keys is accepted" 
 start_daemon
 wait_for 20 ready || bail "mailpulsed is not ready: $(tail -5 "$LOG")"
 
-# probes_of DOMAIN: the API's probe list of DOMAIN as JSON (saved for jq-like reads).
-probes_of() { curl -s "$URL/api/v1/domains/$1/probes" >"$TESTTMP/probes-$1.json"; }
-# pfield DOMAIN EXPR: evaluate EXPR over the probe list p (a python list of objects).
-pfield() {
-  probes_of "$1"
-  $PY -c 'import json,sys
-d = json.load(open(sys.argv[1]))
-p = d.get("probes", d) if isinstance(d, dict) else d
-print(eval(sys.argv[2]))' "$TESTTMP/probes-$1.json" "$2" 2>&1
-}
 # state_seen DOMAIN STATE: some probe of DOMAIN is in STATE.
 state_seen() { [ "$(pfield "$1" "any(x.get('state') == '$2' for x in p)")" = True ]; }
 
@@ -156,6 +121,13 @@ ok $? "the bounce names the refused recipient"
 wait_for 40 state_seen other.test failed
 ok $? "other.test: the misaligned probe FAILED" || diag_log 30
 is "$(pfield other.test "[x['dmarc'] for x in p if x['state'] == 'failed'][0]")" fail "dmarc=fail"
+FAILED="[x for x in p if x['state'] == 'failed'][0]"
+pfield other.test "$FAILED" >"$TESTTMP/other-failed.txt"
+is "$(pfield other.test "[s['result'] for s in $FAILED['detail']['dkim'] if s['domain'] == 'espsign.test']")" \
+  "['pass']" "the relay's signature d=espsign.test passed" ||
+  sed 's/^/#   /' "$TESTTMP/other-failed.txt" | cut -c1-400
+is "$(pfield other.test "[s for s in $FAILED['detail']['dkim'] if s['domain'] == 'other.test']")" \
+  "[]" "no signature by other.test: nothing could align"
 hook_has() { grep -l 'PROBE_MISALIGNED\|PROBE_DMARC_FAIL' "$SINK"/* >/dev/null 2>&1; }
 wait_for 30 hook_has
 ok $? "an alert for other.test's probe reached the webhook"

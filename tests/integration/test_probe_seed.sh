@@ -30,23 +30,15 @@
 # Every wait is bounded.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-FIX="$top_srcdir/tests/fixtures/probe"
-LIB="$top_srcdir/tests/lib"
+. "$top_srcdir/tests/lib/probe.sh"
 TOOL="$top_builddir/tests/mail/imap_tool"
 PATH=$PATH:/usr/sbin:/sbin
-TOKEN=probe-token-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-SMTP_USER=probes@probe.test
-PASS=Pw-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
 SEED_USER=seed@seed.test
 # An app-style password (four groups, spaces, like Gmail's): never in any output.
 SEEDPW="sd$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n') efgh ijkl mnop"
 
-need_tools nsd curl dig
-need_python
-[ -x "$MPD" ] || bail "no mailpulsed binary in $top_builddir"
 [ -x "$TOOL" ] || bail "no $TOOL (make check builds it)"
-[ "$(id -u)" = 0 ] || skip_all "not root: Debian's exim4 takes -C only from root"
-command -v exim4 >/dev/null 2>&1 || [ -x /usr/sbin/exim4 ] || skip_all "exim4 is not installed"
+probe_need
 command -v dovecot >/dev/null 2>&1 || skip_all "dovecot is not installed (scripts/setup)"
 [ -x /usr/lib/dovecot/imap ] || skip_all "dovecot-imapd is not installed"
 [ -x /usr/lib/dovecot/lmtp ] || skip_all "dovecot-lmtpd is not installed (scripts/setup)"
@@ -74,20 +66,13 @@ cleanup_first "sh '$LIB/dovecot.sh' stop '$TESTTMP/dovecot'"
 read -r _ IMAPS LMTP <<<"$DPORTS"
 DCONF="$TESTTMP/dovecot/dovecot.conf"
 
-LPORT=$(free_port) || bail "no free port"
-PORTS=$(EXIM_SH_USER=$SMTP_USER EXIM_SH_PASSWORD=$PASS EXIM_SH_RELAY_PORT=$LPORT \
-  EXIM_SH_LMTP_DOMAIN=seed.test EXIM_SH_LMTP_PORT=$LMTP \
-  sh "$LIB/exim.sh" start "$TESTTMP/exim" "$TESTTMP/ca/cert.pem" "$TESTTMP/ca/key.pem") ||
-  bail "Exim did not start"
-cleanup_first "sh '$LIB/exim.sh' stop '$TESTTMP/exim'"
-read -r SUB _ <<<"$PORTS"
+probe_exim_start EXIM_SH_LMTP_DOMAIN=seed.test EXIM_SH_LMTP_PORT="$LMTP"
 diag "Dovecot IMAPS $IMAPS LMTP $LMTP; Exim submission $SUB; listener $LPORT"
 
 web_port
-install -m 600 "$top_srcdir/tests/fixtures/keys/good-mp1.pem" "$TESTTMP/mp1.pem"
-printf '%s\n' "$PASS" >"$TESTTMP/relay-password"
+probe_files
 printf '%s\n' "$SEEDPW" >"$TESTTMP/seed-password"
-chmod 600 "$TESTTMP/relay-password" "$TESTTMP/seed-password"
+chmod 600 "$TESTTMP/seed-password"
 
 # seed NAME ADDRESS: a [seed] section on Dovecot's user seed@seed.test.
 seed() {
@@ -122,25 +107,7 @@ EOC
 {
   conf_daemon "$TESTTMP/state"
   conf_web
-  cat <<EOC
-[listener]
-listen = 127.0.0.1:$LPORT
-hostname = mx.mon.test
-addresses = probe@mon.test
-authserv_id = mx.mon.test
-[probe]
-bounce_domain = bounces.probe.test
-timeout = 5m
-[relay exim]
-host = 127.0.0.1
-port = $SUB
-tls = starttls
-ca_file = $CA
-username = $SMTP_USER
-password_file = $TESTTMP/relay-password
-helo = probe-client.test
-timeout = 10s
-EOC
+  probe_conf 5m
   seed inbox "$SEED_USER"
   seed junk seed+Junk@seed.test
   domain probe.test inbox
@@ -154,14 +121,6 @@ ok $? "the config with two [seed] boxes on one mailbox is accepted" ||
 start_daemon
 wait_for 20 ready || bail "mailpulsed is not ready: $(tail -5 "$LOG")"
 
-# pfield DOMAIN EXPR: EXPR over DOMAIN's probe list p (python objects), saved as JSON.
-pfield() {
-  curl -s "$URL/api/v1/domains/$1/probes" >"$TESTTMP/probes-$1.json"
-  $PY -c 'import json,sys
-d = json.load(open(sys.argv[1]))
-p = d.get("probes", d) if isinstance(d, dict) else d
-print(eval(sys.argv[2]))' "$TESTTMP/probes-$1.json" "$2" 2>&1
-}
 # done_seen DOMAIN: a probe of DOMAIN came back and was judged (verified or failed).
 done_seen() {
   [ "$(pfield "$1" "any(x.get('state') in ('verified', 'failed') for x in p)")" = True ]

@@ -54,20 +54,8 @@ set -u
 PROC_SH_NAME=dovecot.sh
 . "$(dirname "$0")/proc.sh"
 # Stopping (kill_pidfile): TERM, then KILL after 2 s (40 polls of 50 ms).
+# shellcheck disable=SC2034 # used by proc.sh
 KILL_AFTER=40
-
-# N distinct TCP ports free on 127.0.0.1 right now (racy by nature; fine on a test box).
-free_ports() {
-	"$PY" -c '
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-' "$1"
-}
 
 # 0 when an LMTP server greets ("220") on 127.0.0.1:$1.
 lmtp_greets() {
@@ -201,6 +189,11 @@ $(lmtp_conf "${3:-}")
 EOF
 }
 
+# start_timeout PORT...: the message when Dovecot does not greet in time.
+start_timeout() {
+	echo "Dovecot on 127.0.0.1 ports $* did not greet within ${DOVECOT_SH_WAIT:-15}s"
+}
+
 # Start on ports $1 $2 (and $3 for LMTP); 0 ready, 1 Dovecot died (maybe a port was taken), 2 timeout.
 try_start() {
 	write_conf "$1" "$2" "${3:-}"
@@ -272,44 +265,7 @@ cmd_start() {
 		runuser -u "$mail_user" -- test -w "$dir/mail" 2>/dev/null ||
 			die "$mail_user cannot reach $dir (every parent directory needs o+x)"
 	fi
-	attempt=1
-	while :; do
-		ports=$(free_ports "$nports") || die "could not find free ports"
-		# shellcheck disable=SC2086
-		set -- $ports
-		try_start "$@"
-		rc=$?
-		[ $rc = 0 ] && break
-		if [ $rc = 2 ]; then
-			kill_pidfile "$dir/harness.pid" "$KILL_AFTER"
-			show_log
-			die "Dovecot on 127.0.0.1 ports $ports did not greet within ${DOVECOT_SH_WAIT:-15}s"
-		fi
-		if [ $attempt -ge 5 ] || ! grep -qi 'in use' "$dir/dovecot.out" "$dir/dovecot.log" 2>/dev/null; then
-			show_log
-			die "Dovecot exited during startup"
-		fi
-		attempt=$((attempt + 1))
-	done
-	start_watchdog "${DOVECOT_SH_OWNER:-}" "$(cat "$dir/harness.pid")" "$dir/watchdog.pid"
-	echo "$ports" >"$dir/ports"
-	echo "$ports"
+	start_on_free_ports "$nports" Dovecot "${DOVECOT_SH_OWNER:-}" "$dir/dovecot.out" "$dir/dovecot.log"
 }
 
-cmd_stop() {
-	[ $# -eq 1 ] || die "usage: dovecot.sh stop DIR"
-	[ -d "$1" ] || return 0
-	dir=$(cd "$1" && pwd)
-	kill_pidfile "$dir/watchdog.pid" "$KILL_AFTER"
-	kill_pidfile "$dir/harness.pid" "$KILL_AFTER"
-	return 0
-}
-
-[ $# -ge 1 ] || die "usage: dovecot.sh start DIR CERT KEY | stop DIR"
-cmd=$1
-shift
-case "$cmd" in
-start) cmd_start "$@" ;;
-stop) cmd_stop "$@" ;;
-*) die "unknown command $cmd" ;;
-esac
+proc_main "$@"

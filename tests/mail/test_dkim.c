@@ -12,90 +12,18 @@
 #include "mail/dkim.h"
 #include "tests/lib/fakezone.h"
 #include "tests/lib/tap.h"
+#include "tests/mail/dkim_fixture.h"
 
-#define DOM "dkim.test"
+#define DOM DKIM_FIXTURE_DOMAIN
 
-/*
- * libopendkim 2.11.0~beta2 leaks the EVP_PKEY of every ed25519 signing key
- * (dkim_privkey_load() keeps it, dkim_free() frees only the RSA half): an
- * upstream bug of about 1.7 KB per ed25519 signature, not ours.  Full stacks
- * (libcrypto has no frame pointers) let LeakSanitizer drop exactly that one.
- */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:dkim_privkey_load\n";
-}
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-	return "fast_unwind_on_malloc=0";
-}
-
-static const char base_msg[] = "From: Probe <probe@dkim.test>\r\n"
-			       "To: <seed@example.net>\r\n"
-			       "Subject: hello\r\n"
-			       "Date: Sun, 29 Nov 2026 11:53:13 +0000\r\n"
-			       "Message-ID: <mp1@dkim.test>\r\n"
-			       "\r\n"
-			       "Body line one.\r\n"
-			       "Body line two.\r\n";
+static const char base_msg[] = DKIM_FIXTURE_MSG;
 
 static struct mail_dkim *lib;
 
-/* The text of a fixture key file (owned), or NULL. */
-static char *fixture(const char *name, size_t *len)
-{
-	char *path = xasprintf("%s/tests/fixtures/keys/%s", tap_srcdir(), name);
-	FILE *f = fopen(path, "rb");
-	char buf[16384];
-	size_t n;
-
-	free(path);
-	if (f == NULL)
-		return NULL;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	*len = n;
-	return xmemdup0(buf, n);
-}
-
-/* "v=DKIM1; k=...; p=<the public half of fixture name>" plus extra tags. */
-static char *record_for(const char *name, const char *extra)
-{
-	char *path = xasprintf("%s/tests/fixtures/keys/%s", tap_srcdir(), name);
-	struct common_crypto_pubkey k = {0};
-	char why[128], *p, *r;
-
-	if (common_crypto_privkey_load(path, &k, why, sizeof why) != ERR_OK) {
-		free(path);
-		return xstrdup("v=DKIM1; p=broken");
-	}
-	free(path);
-	p = common_crypto_dkim_p_value(&k);
-	r = xasprintf("v=DKIM1; k=%s; %sp=%s", common_crypto_keytype_name(k.type), extra, p);
-	free(p);
-	common_crypto_pubkey_free(&k);
-	return r;
-}
-
-/* Sign msg with fixture key name as selector sel; returns header + msg (owned) or NULL. */
+/* Sign msg with fixture key key as selector sel (dkim_fixture_sign() with lib). */
 static char *sign_with(const char *key, const char *sel, enum mail_dkim_alg alg, const char *msg)
 {
-	size_t klen = 0;
-	char *pem = fixture(key, &klen), *hdr = NULL, *r = NULL, why[200];
-	struct mail_dkim_sign_opts o = {
-	    .domain = DOM, .selector = sel, .key_pem = pem, .key_len = klen, .alg = alg};
-
-	if (pem != NULL &&
-	    mail_dkim_sign(lib, &o, msg, strlen(msg), &hdr, why, sizeof why) == ERR_OK) {
-		r = xasprintf("%s%s", hdr, msg);
-		free(hdr);
-	} else {
-		tap_diag("sign with %s failed: %s", key, pem ? why : "no key file");
-	}
-	free(pem);
-	return r;
+	return dkim_fixture_sign(lib, key, sel, alg, msg);
 }
 
 struct vstep {
@@ -137,8 +65,9 @@ static enum mp_err verify(struct fakezone *z, const char *msg, struct mail_dkim_
 static struct fakezone *zone(void)
 {
 	struct fakezone *z = fakezone_new();
-	char *ok = record_for("dkim-ok.pem", ""), *ed = record_for("dkim-ed.pem", "");
-	char *tst = record_for("dkim-ok.pem", "t=y; ");
+	char *ok = dkim_fixture_record("dkim-ok.pem", ""),
+	     *ed = dkim_fixture_record("dkim-ed.pem", "");
+	char *tst = dkim_fixture_record("dkim-ok.pem", "t=y; ");
 
 	fakezone_add_txt(z, "ok._domainkey." DOM, ok);
 	fakezone_add_txt(z, "ed._domainkey." DOM, ed);
@@ -402,7 +331,7 @@ static void test_line_ends(struct fakezone *z)
 static void test_sign_errors(void)
 {
 	size_t klen = 0;
-	char *pem = fixture("dkim-ok.pem", &klen), *hdr = NULL, why[200] = "";
+	char *pem = dkim_fixture_key("dkim-ok.pem", &klen), *hdr = NULL, why[200] = "";
 	struct mail_dkim_sign_opts o = {.domain = DOM,
 					.selector = "ok",
 					.key_pem = "garbage",

@@ -18,29 +18,11 @@
 #include "mail/dkim_keys.h"
 #include "tests/lib/fakezone.h"
 #include "tests/lib/tap.h"
+#include "tests/mail/dkim_fixture.h"
 
-#define DOM "dkim.test"
+#define DOM DKIM_FIXTURE_DOMAIN
 
-/* libopendkim leaks the EVP_PKEY of ed25519 signing keys (see test_dkim.c). */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:dkim_privkey_load\n";
-}
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-	return "fast_unwind_on_malloc=0";
-}
-
-static const char base_msg[] = "From: Probe <probe@dkim.test>\r\n"
-			       "To: <seed@example.net>\r\n"
-			       "Subject: hello\r\n"
-			       "Date: Sun, 29 Nov 2026 11:53:13 +0000\r\n"
-			       "Message-ID: <mp1@dkim.test>\r\n"
-			       "\r\n"
-			       "Body line one.\r\n"
-			       "Body line two.\r\n";
+static const char base_msg[] = DKIM_FIXTURE_MSG;
 
 /* A 512-bit RSA key (too small: RFC 8301 3.2). */
 #define P512                                                                                       \
@@ -49,57 +31,10 @@ static const char base_msg[] = "From: Probe <probe@dkim.test>\r\n"
 
 static struct mail_dkim *fast, *full;
 
-static char *fixture(const char *name, size_t *len)
-{
-	char *path = xasprintf("%s/tests/fixtures/keys/%s", tap_srcdir(), name);
-	FILE *f = fopen(path, "rb");
-	char buf[16384];
-	size_t n;
-
-	free(path);
-	if (f == NULL)
-		return NULL;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	*len = n;
-	return xmemdup0(buf, n);
-}
-
-/* "v=DKIM1; k=..; <extra>p=<public half of fixture name>"; owned. */
-static char *record_for(const char *name, const char *extra)
-{
-	char *path = xasprintf("%s/tests/fixtures/keys/%s", tap_srcdir(), name);
-	struct common_crypto_pubkey k = {0};
-	char why[128], *p, *r;
-
-	if (common_crypto_privkey_load(path, &k, why, sizeof why) != ERR_OK) {
-		free(path);
-		return xstrdup("v=DKIM1; p=broken");
-	}
-	free(path);
-	p = common_crypto_dkim_p_value(&k);
-	r = xasprintf("v=DKIM1; k=%s; %sp=%s", common_crypto_keytype_name(k.type), extra, p);
-	free(p);
-	common_crypto_pubkey_free(&k);
-	return r;
-}
-
+/* Sign msg with fixture key key as selector sel (dkim_fixture_sign() with full). */
 static char *sign_with(const char *key, const char *sel, enum mail_dkim_alg alg, const char *msg)
 {
-	size_t klen = 0;
-	char *pem = fixture(key, &klen), *hdr = NULL, *r = NULL, why[200];
-	struct mail_dkim_sign_opts o = {
-	    .domain = DOM, .selector = sel, .key_pem = pem, .key_len = klen, .alg = alg};
-
-	if (pem != NULL &&
-	    mail_dkim_sign(full, &o, msg, strlen(msg), &hdr, why, sizeof why) == ERR_OK) {
-		r = xasprintf("%s%s", hdr, msg);
-		free(hdr);
-	} else {
-		tap_diag("sign with %s failed: %s", key, pem ? why : "no key file");
-	}
-	free(pem);
-	return r;
+	return dkim_fixture_sign(full, key, sel, alg, msg);
 }
 
 struct vstep {
@@ -143,7 +78,7 @@ static struct fakezone *zone(void)
 	};
 
 	for (size_t i = 0; i < sizeof recs / sizeof *recs; i++) {
-		char *r = record_for(recs[i].key, recs[i].extra);
+		char *r = dkim_fixture_record(recs[i].key, recs[i].extra);
 		char *name = xasprintf("%s._domainkey." DOM, recs[i].sel);
 
 		fakezone_add_txt(z, name, r);
@@ -352,8 +287,10 @@ static void key_case(struct mail_dkim_keys *c, const char *txt, bool usable, uns
 static void test_cache(void)
 {
 	struct mail_dkim_keys *c = mail_dkim_keys_new(2);
-	char *ok = record_for("dkim-ok.pem", ""), *ed = record_for("dkim-ed.pem", "");
-	char *tst = record_for("dkim-ok.pem", "t=y; "), *st = record_for("dkim-ok.pem", "t=s; ");
+	char *ok = dkim_fixture_record("dkim-ok.pem", ""),
+	     *ed = dkim_fixture_record("dkim-ed.pem", "");
+	char *tst = dkim_fixture_record("dkim-ok.pem", "t=y; "),
+	     *st = dkim_fixture_record("dkim-ok.pem", "t=s; ");
 	const struct mail_dkim_key *a, *b, *held;
 	unsigned char zero[32] = {0};
 

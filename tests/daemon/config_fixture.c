@@ -1,0 +1,105 @@
+/*
+ * tests/daemon/config_fixture: fixture files, loading and dumping configs,
+ * and the documentation checks for the config tests (see the header).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "common/xmalloc.h"
+#include "tests/daemon/config_fixture.h"
+#include "tests/lib/tap.h"
+
+void config_fixture_write(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL) {
+		tap_diag("cannot write %s", path);
+		return;
+	}
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+void config_fixture_write_in(const char *dir, const char *name, const char *text, mode_t mode)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+
+	config_fixture_write(p, text, mode);
+	free(p);
+}
+
+struct daemon_config *config_fixture_load(const struct daemon_config_env *env, const char *text,
+					  char *err, size_t errsz)
+{
+	struct daemon_config *cfg = NULL;
+
+	err[0] = 'x';
+	if (daemon_config_load_string(text, strlen(text), "t.conf", env, &cfg, err, errsz) !=
+	    ERR_OK)
+		return NULL;
+	return cfg;
+}
+
+char *config_fixture_dump_of(const struct daemon_config_env *env, const char *text, char *err,
+			     size_t errsz)
+{
+	struct daemon_config *cfg = config_fixture_load(env, text, err, errsz);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (cfg == NULL)
+		return NULL;
+	f = open_memstream(&buf, &len);
+	daemon_config_dump(f, cfg);
+	fclose(f);
+	daemon_config_free(cfg);
+	return buf;
+}
+
+enum mp_err config_fixture_load_file(const char *dir, const char *text, mode_t mode,
+				     struct daemon_config **out, char *err, size_t errsz)
+{
+	char *path = xasprintf("%s/real.conf", dir);
+	enum mp_err rc;
+
+	config_fixture_write(path, text, mode);
+	*out = NULL;
+	rc = daemon_config_load(path, out, err, errsz);
+	free(path);
+	return rc;
+}
+
+char *config_fixture_slurp(const char *rel)
+{
+	char *path = xasprintf("%s/%s", tap_srcdir(), rel), *buf = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "r"), *m;
+	int c;
+
+	free(path);
+	if (f == NULL)
+		return NULL;
+	m = open_memstream(&buf, &len);
+	while ((c = fgetc(f)) != EOF)
+		fputc(c, m);
+	fclose(m);
+	fclose(f);
+	return buf;
+}
+
+bool config_fixture_mentions(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = text; (p = strstr(p, key)) != NULL; p++) {
+		char b = p == text ? ' ' : p[-1], a = p[kl];
+
+		if (!((b >= 'a' && b <= 'z') || b == '_') && !((a >= 'a' && a <= 'z') || a == '_'))
+			return true;
+	}
+	return false;
+}
