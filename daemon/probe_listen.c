@@ -146,11 +146,19 @@ static enum mail_smtpd_rcpt acc_check(const struct accept_set *a, const char *ad
 {
 	const char *at = strrchr(addr, '@');
 
+	size_t local = at != NULL ? (size_t)(at - addr) : strlen(addr);
+
 	if (acc_has(a, addr))
+		return MAIL_SMTPD_RCPT_ACCEPT;
+	/* RFC 5321 4.5.1: a server MUST accept "postmaster" in any case, bare
+	   (<Postmaster>) or at a domain it serves.  What arrives there is kept
+	   like any inbound message that is not a probe or a bounce. */
+	if (local == 10 && strncasecmp(addr, "postmaster", 10) == 0 &&
+	    (at == NULL || acc_serves(a, at + 1)))
 		return MAIL_SMTPD_RCPT_ACCEPT;
 	/* RFC 3463 3.2 X.1.1 for our own domains (so the sending MTA's DSN
 	   says "user unknown"), X.7.1 for the rest: never a relay (RFC 5321
-	   3.6.2).  A local part without a domain (<Postmaster>) is ours. */
+	   3.6.2). */
 	if (at == NULL || acc_serves(a, at + 1))
 		return MAIL_SMTPD_RCPT_UNKNOWN_USER;
 	return MAIL_SMTPD_RCPT_RELAY_DENIED;

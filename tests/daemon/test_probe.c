@@ -426,6 +426,14 @@ static void listener(struct daemon_config *cfg, const char *db)
 	tap_is_int(daemon_probe_listen_check(l, "bounce+zzz@bounces.example.test"),
 		   MAIL_SMTPD_RCPT_UNKNOWN_USER,
 		   "check: a bad token at the bounce domain: unknown user");
+	tap_is_int(daemon_probe_listen_check(l, "postmaster"), MAIL_SMTPD_RCPT_ACCEPT,
+		   "check: <Postmaster> is accepted (RFC 5321 4.5.1)");
+	tap_is_int(daemon_probe_listen_check(l, "PostMaster@mon.test"), MAIL_SMTPD_RCPT_ACCEPT,
+		   "  so is postmaster at a served domain, in any case");
+	tap_is_int(daemon_probe_listen_check(l, "postmaster@elsewhere.test"),
+		   MAIL_SMTPD_RCPT_RELAY_DENIED, "  but not at another domain");
+	tap_is_int(daemon_probe_listen_check(l, "postmasterx@mon.test"),
+		   MAIL_SMTPD_RCPT_UNKNOWN_USER, "  and only that local part");
 	tap_is_int(daemon_probe_listen_check(l, "nobody@elsewhere.test"),
 		   MAIL_SMTPD_RCPT_RELAY_DENIED, "check: another domain is relaying denied");
 	tap_is_int(daemon_probe_listen_check(l, "nobody@sub.mon.test"),
