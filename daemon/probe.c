@@ -35,6 +35,7 @@ struct slot {
 struct busy {
 	int64_t id;
 	bool spf_known;
+	char token[MAIL_PROBE_TOKEN_LEN + 1];
 };
 
 struct daemon_probe {
@@ -308,12 +309,13 @@ static void send_probe(struct daemon_probe *p, const struct daemon_config_domain
 	free(mail_from);
 }
 
-static void poll_job(struct daemon_probe *p, struct slot *sl)
+/* A seed-box job for s: POLL, or DELETE (the caller adds the UIDs). */
+static void seed_job(struct daemon_probe *p, const struct daemon_config_seed *s,
+		     enum daemon_probe_job_kind kind, struct daemon_probe_job *j)
 {
-	const struct daemon_config_seed *s = sl->s;
-	struct daemon_probe_job j = {.kind = DAEMON_PROBE_JOB_POLL};
-
-	j.poll = (struct daemon_probe_poll){
+	*j = (struct daemon_probe_job){.kind = kind};
+	/* Never delete inside the poll: handle_poll does once the messages are stored. */
+	j->poll = (struct daemon_probe_poll){
 	    .seed = xstrdup(s->name),
 	    .host = xstrdup(s->host),
 	    .port = s->port,
@@ -323,9 +325,15 @@ static void poll_job(struct daemon_probe *p, struct slot *sl)
 	    .password = xstrdup(s->password.value ? s->password.value : ""),
 	    .inbox = xstrdup(s->inbox),
 	    .spam = xstrdup(s->spam ? s->spam : ""),
-	    .delete_found = s->delete_found,
 	    .max_message = p->cfg->listener.max_message ? p->cfg->listener.max_message : 0,
 	    .timeout_ms = s->timeout_ms};
+}
+
+static void poll_job(struct daemon_probe *p, struct slot *sl)
+{
+	struct daemon_probe_job j;
+
+	seed_job(p, sl->s, DAEMON_PROBE_JOB_POLL, &j);
 	sl->polling = true;
 	submit(p, &j);
 }
@@ -449,15 +457,30 @@ static void handle_verify(struct daemon_probe *p, struct daemon_probe_done *d)
 	daemon_store_probe_row_free(&r);
 }
 
+/*
+ * Issue 4 (an accepted message is never lost): the messages a poll found
+ * are stored first; only those stored are then deleted from the box, by a
+ * second job.  A crash or a failed delete in between leaves them there: the
+ * next poll finds them again and take_return() marks the copy a duplicate.
+ */
 static void handle_poll(struct daemon_probe *p, struct daemon_probe_done *d)
 {
+	const struct daemon_config_seed *s = NULL;
+	struct daemon_probe_job del = {.kind = DAEMON_PROBE_JOB_DELETE};
 	double t = now_real();
 
 	for (size_t i = 0; i < p->nslot; i++)
-		if (p->slot[i].s != NULL && strcmp(p->slot[i].s->name, d->seed) == 0)
+		if (p->slot[i].s != NULL && strcmp(p->slot[i].s->name, d->seed) == 0) {
 			p->slot[i].polling = false;
+			s = p->slot[i].s;
+		}
 	if (d->err != ERR_OK && !cancelled(d))
 		log_warn("probe", "seed-poll-failed seed=%s error=\"%s\"", d->seed, d->imap.error);
+	if (s != NULL && s->delete_found && d->imap.n_msgs > 0) {
+		seed_job(p, s, DAEMON_PROBE_JOB_DELETE, &del);
+		for (size_t k = 0; k < 2; k++)
+			del.poll.uids[k] = xcalloc(d->imap.n_msgs, sizeof *del.poll.uids[k]);
+	}
 	for (size_t i = 0; i < d->imap.n_msgs; i++) {
 		const struct mail_imap_msg *m = &d->imap.msgs[i];
 		char *src = xasprintf("imap:%s", d->seed);
@@ -473,15 +496,31 @@ static void handle_poll(struct daemon_probe *p, struct daemon_probe_done *d)
 		    .data = m->data,
 		    .len = m->len};
 		int64_t id;
+		size_t k = m->placement == MAIL_IMAP_SPAM;
 
-		if (daemon_store_inbound_add(p->st, &in, &id) != ERR_OK)
+		if (daemon_store_inbound_add(p->st, &in, &id) != ERR_OK) {
 			log_err("store", "inbound-add-failed source=%s reason=%s", src,
 				daemon_store_errmsg(p->st));
-		else
+		} else {
 			log_info("probe", "seed-found seed=%s folder=%s uid=%lu", d->seed,
 				 in.folder, m->uid);
+			if (del.poll.uids[k] != NULL)
+				del.poll.uids[k][del.poll.n_uids[k]++] = m->uid;
+		}
 		free(src);
 	}
+	if (del.poll.n_uids[0] + del.poll.n_uids[1] > 0 && !p->stopping)
+		submit(p, &del);
+	daemon_probe_job_clear(&del);
+}
+
+static void handle_delete(const struct daemon_probe_done *d)
+{
+	if (d->err != ERR_OK)
+		log_warn("probe", "seed-delete-failed seed=%s error=\"%s\" (found again next poll)",
+			 d->seed, cancelled(d) ? d->error : d->imap.error);
+	else
+		log_info("probe", "seed-deleted seed=%s n=%zu", d->seed, d->imap.n_deleted);
 }
 
 static void handle_done(struct daemon_probe *p, struct daemon_probe_done *d)
@@ -490,6 +529,8 @@ static void handle_done(struct daemon_probe *p, struct daemon_probe_done *d)
 		handle_send(p, d);
 	else if (d->kind == DAEMON_PROBE_JOB_VERIFY)
 		handle_verify(p, d);
+	else if (d->kind == DAEMON_PROBE_JOB_DELETE)
+		handle_delete(d);
 	else
 		handle_poll(p, d);
 }
@@ -500,6 +541,15 @@ static bool is_busy(const struct daemon_probe *p, int64_t id)
 {
 	for (size_t i = 0; i < p->nbusy; i++)
 		if (p->busy[i].id == id)
+			return true;
+	return false;
+}
+
+/* Whether a copy of probe tok is being verified now. */
+static bool verifying(const struct daemon_probe *p, const char *tok)
+{
+	for (size_t i = 0; i < p->nbusy; i++)
+		if (strcmp(p->busy[i].token, tok) == 0)
 			return true;
 	return false;
 }
@@ -608,8 +658,11 @@ static const char *take_return(struct daemon_probe *p, const struct daemon_inbou
 
 	if (!get_row(p, tok, &r))
 		return "unknown";
+	/* A second copy (a seed box message found again before its delete took
+	   effect) while the first is still being verified is a duplicate too. */
 	if (r.state == DAEMON_PROBE_VERIFIED || r.state == DAEMON_PROBE_FAILED ||
-	    r.state == DAEMON_PROBE_BOUNCED) {
+	    r.state == DAEMON_PROBE_BOUNCED ||
+	    (r.state == DAEMON_PROBE_RECEIVED && verifying(p, tok))) {
 		log_info("probe", "duplicate token=%s state=%s", tok,
 			 daemon_probe_state_name(r.state));
 		daemon_store_probe_row_free(&r);
@@ -631,7 +684,8 @@ static const char *take_return(struct daemon_probe *p, const struct daemon_inbou
 		spf_known = false;
 	}
 	p->busy = xreallocarray(p->busy, p->nbusy + 1, sizeof *p->busy);
-	p->busy[p->nbusy++] = (struct busy){.id = in->id, .spf_known = spf_known};
+	p->busy[p->nbusy] = (struct busy){.id = in->id, .spf_known = spf_known};
+	snprintf(p->busy[p->nbusy++].token, sizeof p->busy->token, "%s", tok);
 	verify_job(p, in, r.token, ip);
 	daemon_store_probe_row_free(&r);
 	return NULL;

@@ -84,6 +84,8 @@ void daemon_probe_job_clear(struct daemon_probe_job *j)
 	wipe_free(j->poll.password);
 	free(j->poll.inbox);
 	free(j->poll.spam);
+	free(j->poll.uids[0]);
+	free(j->poll.uids[1]);
 	free(j->check.client_ip);
 	free(j->check.helo);
 	free(j->check.mail_from);
@@ -254,6 +256,47 @@ static void run_poll(struct lane *ln, struct daemon_probe_job *j, struct daemon_
 	d->err = mail_imap_poll(&o, &d->imap);
 }
 
+/* Delete the stored messages' UIDs, one session per folder that has some. */
+static void run_delete(struct lane *ln, struct daemon_probe_job *j, struct daemon_probe_done *d)
+{
+	const struct daemon_probe_poll *p = &j->poll;
+	const char *folder[2] = {p->inbox, p->spam};
+	struct mail_imap_opts o = {0};
+	char addr[DAEMON_DELIVER_ADDRSTRLEN];
+
+	d->seed = xstrdup(p->seed);
+	d->attempted = true;
+	if (!resolve(ln, p->host, "the seed box host", addr, sizeof addr, d->imap.error,
+		     sizeof d->imap.error)) {
+		d->err = ERR_NET;
+		return;
+	}
+	o.host = p->host;
+	o.addr = addr;
+	o.port = p->port;
+	o.implicit_tls = p->implicit_tls;
+	o.ca_file = p->ca_file;
+	o.tls_no_verify = p->tls_no_verify;
+	o.user = p->user;
+	o.password = p->password;
+	o.timeout_ms = p->timeout_ms;
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = 0;
+		char err[sizeof d->imap.error];
+		enum mp_err e;
+
+		if (p->n_uids[i] == 0 || folder[i] == NULL)
+			continue;
+		e = mail_imap_delete(&o, folder[i], p->uids[i], p->n_uids[i], &n, err, sizeof err);
+		if (e == ERR_OK)
+			d->imap.n_deleted += n;
+		else if (d->err == ERR_OK) {
+			d->err = e;
+			snprintf(d->imap.error, sizeof d->imap.error, "%s", err);
+		}
+	}
+}
+
 struct verify_ctx {
 	struct dns_book *book;
 	const struct mail_verify_opts *o;
@@ -314,6 +357,8 @@ static void run_job(struct lane *ln, struct node *n)
 		run_send(ln, &n->job, &n->done);
 	else if (n->job.kind == DAEMON_PROBE_JOB_POLL)
 		run_poll(ln, &n->job, &n->done);
+	else if (n->job.kind == DAEMON_PROBE_JOB_DELETE)
+		run_delete(ln, &n->job, &n->done);
 	else
 		run_verify(ln, &n->job, &n->done);
 }
@@ -339,7 +384,7 @@ static void not_attempted(struct daemon_probe_worker *w, struct node *n)
 	n->done.err = ERR_NET;
 	n->done.verr = ERR_NET;
 	n->done.inbound_id = n->job.check.inbound_id;
-	if (n->job.kind == DAEMON_PROBE_JOB_POLL)
+	if (n->job.kind == DAEMON_PROBE_JOB_POLL || n->job.kind == DAEMON_PROBE_JOB_DELETE)
 		n->done.seed = xstrdup(n->job.poll.seed ? n->job.poll.seed : "");
 	snprintf(n->done.error, sizeof n->done.error,
 		 "cancelled: not attempted, the probe worker stopped first");

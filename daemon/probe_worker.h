@@ -7,10 +7,12 @@
  * polls:
  *
  *  - the network lane submits probes (mail/smtp through the [relay]) and
- *    polls seed boxes (mail/imap); the relay and IMAP host names are
- *    resolved first through the lane's resolver (A, then AAAA, via
- *    daemon_deliver_resolve()) and the session is pinned to the first
- *    address while TLS still checks the certificate against the name;
+ *    polls seed boxes (mail/imap) and, once the main loop has stored what
+ *    a poll found, deletes those messages from the box (a second job, so a
+ *    crash in between loses nothing: the next poll finds them again); the relay and IMAP host names
+ * are resolved first through the lane's resolver (A, then AAAA, via daemon_deliver_resolve()) and
+ * the session is pinned to the first address while TLS still checks the certificate against the
+ * name;
  *  - the verify lane runs mail/verify on messages that came back: the DNS
  *    waits (SPF, DKIM keys, DMARC) and libopendkim's CPU work never block
  *    the main loop, and a slow relay never delays a verdict.
@@ -38,6 +40,7 @@ enum daemon_probe_job_kind {
 	DAEMON_PROBE_JOB_SEND,	 /* network lane */
 	DAEMON_PROBE_JOB_POLL,	 /* network lane */
 	DAEMON_PROBE_JOB_VERIFY, /* verify lane */
+	DAEMON_PROBE_JOB_DELETE, /* network lane: remove stored seed-box messages */
 };
 
 /* Submit one probe.  Every pointer is owned by the job. */
@@ -57,7 +60,7 @@ struct daemon_probe_send {
 	size_t len;
 };
 
-/* Poll one seed box. */
+/* Poll one seed box (POLL), or delete messages from it by UID (DELETE). */
 struct daemon_probe_poll {
 	char *seed; /* [seed NAME] */
 	char *host;
@@ -67,9 +70,13 @@ struct daemon_probe_poll {
 	bool tls_no_verify;
 	char *user, *password; /* the password is wiped when freed */
 	char *inbox, *spam;    /* folder names */
-	bool delete_found;
+	bool delete_found;     /* POLL: delete inside the poll (the daemon does not) */
 	size_t max_message;
 	unsigned timeout_ms;
+	/* DELETE: owned UIDs to delete from inbox ([MAIL_IMAP_INBOX]) and spam
+	   ([MAIL_IMAP_SPAM]), at most MAIL_IMAP_MAX_MESSAGES each */
+	unsigned long *uids[2];
+	size_t n_uids[2];
 };
 
 /* Verify one message that came back. */
@@ -105,14 +112,14 @@ struct daemon_probe_done {
 	bool data_sent;
 	bool attempted;	    /* a session was started (false: cancelled before) */
 	double accepted_at; /* unix seconds with fraction when the relay took it */
-	/* POLL */
+	/* POLL, DELETE (imap.n_deleted, imap.error) */
 	char *seed;
 	struct mail_imap_result imap;
 	/* VERIFY */
 	int64_t inbound_id;
 	enum mp_err verr; /* ERR_OK: v is filled */
 	struct mail_verify_result v;
-	/* POLL and SEND/VERIFY failures */
+	/* POLL, DELETE and SEND/VERIFY failures */
 	enum mp_err err;
 };
 

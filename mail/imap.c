@@ -5,7 +5,9 @@
  * matches every message that has the field), UID FETCH of the RFC822.SIZE
  * of what matched, UID FETCH BODY[] of each message that fits, then
  * UID STORE +FLAGS.SILENT (\Deleted) and UID EXPUNGE (RFC 4315 2.1, or
- * IMAP4rev2) or EXPUNGE for the ones kept.
+ * IMAP4rev2) or EXPUNGE for the ones kept when delete_found is set.
+ * mail_imap_delete() is a session of its own that runs just that deletion
+ * (the same code) for UIDs a caller has stored meanwhile.
  *
  * The response parsers are pure functions over the untagged lines and are
  * fuzzed (tests/fuzz/fuzz_imap_resp.c).  What it does not: parse MIME,
@@ -477,23 +479,31 @@ static enum mp_err fetch_one(struct poll *p, const struct mail_imap_folder *f, u
 	return ERR_OK;
 }
 
-/* RFC 9051 6.4.6 / RFC 4315 2.1: flag \Deleted, then expunge just those when we can. */
-static void delete_uids(struct poll *p, const char *folder, const unsigned long *uids, size_t n)
+/*
+ * RFC 9051 6.4.6 / RFC 4315 2.1: flag \Deleted, then expunge just those when
+ * we can (UID EXPUNGE), else the whole folder's \Deleted (EXPUNGE).  The
+ * failure, if any, is recorded through cmd().
+ */
+static enum mp_err delete_uids(struct poll *p, const char *folder, const unsigned long *uids,
+			       size_t n)
 {
 	char *store = uid_set("UID STORE ", uids, n, " +FLAGS.SILENT (\\Deleted)");
 	char *expunge = p->caps ? uid_set("UID EXPUNGE ", uids, n, "") : xstrdup("EXPUNGE");
 	char *data = NULL;
 	size_t len = 0;
+	enum mp_err e = cmd(p, folder, store, 0, SMALL_MAX, &data, &len);
 
-	if (cmd(p, folder, store, 0, SMALL_MAX, &data, &len) == ERR_OK) {
+	if (e == ERR_OK) {
 		free(data);
 		data = NULL;
-		if (cmd(p, folder, expunge, 0, SMALL_MAX, &data, &len) == ERR_OK)
+		e = cmd(p, folder, expunge, 0, SMALL_MAX, &data, &len);
+		if (e == ERR_OK)
 			p->out->n_deleted += n;
 	}
 	free(data);
 	free(store);
 	free(expunge);
+	return e;
 }
 
 /* Search one folder, fetch what it holds, delete the probes kept. */
@@ -526,24 +536,50 @@ static void poll_folder(struct poll *p, const struct mail_imap_folder *f)
 			kept[n_kept++] = uids[i];
 	}
 	if (p->o->delete_found && n_kept > 0 && !p->fatal)
-		delete_uids(p, f->name, kept, n_kept);
+		(void)delete_uids(p, f->name, kept, n_kept);
 }
 
-static const char *check_opts(const struct mail_imap_opts *o)
+static bool bad_folder(const char *n)
+{
+	return n == NULL || n[0] == '\0' || strpbrk(n, "\r\n") != NULL || strlen(n) > 1000;
+}
+
+/* What is wrong with the session options, or NULL. */
+static const char *check_session(const struct mail_imap_opts *o)
 {
 	if (o->host == NULL || o->host[0] == '\0')
 		return "no IMAP server host";
 	if (o->user == NULL || o->user[0] == '\0' || o->password == NULL)
 		return "no IMAP user name or password";
+	return NULL;
+}
+
+static const char *check_opts(const struct mail_imap_opts *o)
+{
+	const char *bad = check_session(o);
+
+	if (bad != NULL)
+		return bad;
 	if (o->n_folders == 0 || o->n_folders > MAIL_IMAP_MAX_FOLDERS || o->folders == NULL)
 		return "between 1 and 8 IMAP folders are needed";
-	for (size_t i = 0; i < o->n_folders; i++) {
-		const char *n = o->folders[i].name;
-
-		if (n == NULL || n[0] == '\0' || strpbrk(n, "\r\n") != NULL || strlen(n) > 1000)
+	for (size_t i = 0; i < o->n_folders; i++)
+		if (bad_folder(o->folders[i].name))
 			return "an IMAP folder name is empty, too long or holds a line break";
-	}
 	return NULL;
+}
+
+/* The whole session's deadline: o->timeout_ms (default 60 s) from now. */
+static void set_deadline(struct poll *p)
+{
+	unsigned t = p->o->timeout_ms ? p->o->timeout_ms : DEFAULT_TIMEOUT_MS;
+
+	clock_gettime(CLOCK_MONOTONIC, &p->deadline);
+	p->deadline.tv_sec += t / 1000;
+	p->deadline.tv_nsec += (long)(t % 1000) * 1000000;
+	if (p->deadline.tv_nsec >= 1000000000) {
+		p->deadline.tv_sec++;
+		p->deadline.tv_nsec -= 1000000000;
+	}
 }
 
 /* Open the session and learn whether UID EXPUNGE is there. */
@@ -595,14 +631,7 @@ enum mp_err mail_imap_poll(const struct mail_imap_opts *o, struct mail_imap_resu
 	p.max_message = o->max_message ? o->max_message : DEFAULT_MAX_MESSAGE;
 	if (p.max_message > MAX_MAX_MESSAGE)
 		p.max_message = MAX_MAX_MESSAGE;
-	clock_gettime(CLOCK_MONOTONIC, &p.deadline);
-	p.deadline.tv_sec += (o->timeout_ms ? o->timeout_ms : DEFAULT_TIMEOUT_MS) / 1000;
-	p.deadline.tv_nsec +=
-	    (long)((o->timeout_ms ? o->timeout_ms : DEFAULT_TIMEOUT_MS) % 1000) * 1000000;
-	if (p.deadline.tv_nsec >= 1000000000) {
-		p.deadline.tv_sec++;
-		p.deadline.tv_nsec -= 1000000000;
-	}
+	set_deadline(&p);
 	e = start(&p);
 	if (e == ERR_INVAL)
 		goto out;
@@ -612,6 +641,54 @@ enum mp_err mail_imap_poll(const struct mail_imap_opts *o, struct mail_imap_resu
 out:
 	common_fetch_imap_free(p.s);
 	return e;
+}
+
+/* What is wrong with a delete request, or NULL. */
+static const char *check_delete(const struct mail_imap_opts *o, const char *folder,
+				const unsigned long *uids, size_t n)
+{
+	const char *bad = o == NULL ? "no options" : check_session(o);
+
+	if (bad != NULL)
+		return bad;
+	if (bad_folder(folder))
+		return "the IMAP folder name is empty, too long or holds a line break";
+	if (uids == NULL || n == 0 || n > MAIL_IMAP_MAX_MESSAGES)
+		return "between 1 and 200 UIDs are needed";
+	for (size_t i = 0; i < n; i++)
+		if (uids[i] == 0 || uids[i] > UID_MAX)
+			return "a UID is outside 1..4294967295";
+	return NULL;
+}
+
+enum mp_err mail_imap_delete(const struct mail_imap_opts *o, const char *folder,
+			     const unsigned long *uids, size_t n, size_t *n_deleted, char *err,
+			     size_t errsz)
+{
+	struct mail_imap_result r = {0};
+	struct poll p = {.o = o, .out = &r};
+	const char *bad = check_delete(o, folder, uids, n);
+	enum mp_err e;
+
+	if (errsz > 0)
+		err[0] = '\0';
+	if (bad != NULL) {
+		snprintf(err, errsz, "%s", bad);
+		return ERR_INVAL;
+	}
+	set_deadline(&p);
+	e = start(&p);
+	if (e == ERR_OK && !p.fatal)
+		e = delete_uids(&p, folder, uids, n);
+	if (e == ERR_OK && r.cause != ERR_OK)
+		e = r.cause; /* the CAPABILITY step failed but the session went on */
+	if (e == ERR_OK)
+		*n_deleted = r.n_deleted;
+	else
+		snprintf(err, errsz, "%s", r.error[0] ? r.error : "the IMAP delete failed");
+	common_fetch_imap_free(p.s);
+	mail_imap_result_free(&r);
+	return e == ERR_OK ? ERR_OK : (e == ERR_INVAL ? ERR_INVAL : ERR_NET);
 }
 
 void mail_imap_result_free(struct mail_imap_result *r)

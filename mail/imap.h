@@ -5,7 +5,10 @@
  * (common/fetch owns <curl/curl.h>), finds probe messages by token
  * (UID SEARCH HEADER X-Mailpulse-Probe ""), fetches them whole, records the
  * folder they were in, and deletes them (UID STORE +FLAGS \Deleted, then
- * UID EXPUNGE when UIDPLUS is offered, else EXPUNGE).
+ * UID EXPUNGE when UIDPLUS is offered, else EXPUNGE), either inside the
+ * poll (delete_found) or afterwards by UID (mail_imap_delete), once the
+ * caller has stored what it found (issue 4: an accepted message is never
+ * lost).
  *
  * CONTRACT (issue 4, written by the lead before implementation; the
  * implementer may add members and functions, but must not change these
@@ -47,7 +50,8 @@ struct mail_imap_opts {
 	const char *password; /* borrowed; never logged or put in an error */
 	const struct mail_imap_folder *folders;
 	size_t n_folders;
-	bool delete_found;   /* delete each probe once fetched (the default in the daemon) */
+	bool delete_found;   /* delete each probe once fetched; the daemon polls without and
+				deletes with mail_imap_delete() once the messages are stored */
 	size_t max_message;  /* bytes per message fetched (default 1 MiB; larger ones skipped) */
 	unsigned timeout_ms; /* whole poll (default 60 s) */
 };
@@ -109,6 +113,21 @@ struct mail_imap_result {
  * else already flagged \Deleted in that folder.
  */
 enum mp_err mail_imap_poll(const struct mail_imap_opts *o, struct mail_imap_result *out) MP_WUR;
+/*
+ * Delete the messages uids[0..n) (1 <= n <= MAIL_IMAP_MAX_MESSAGES) of
+ * folder in one session of o's server (o->folders, delete_found and
+ * max_message are not used; timeout_ms bounds the session): UID STORE
+ * +FLAGS.SILENT (\Deleted), then UID EXPUNGE of those UIDs with UIDPLUS
+ * (RFC 4315 2.1) or IMAP4rev2, else a plain EXPUNGE (which also removes
+ * anything else already flagged \Deleted there).  UIDs already gone are
+ * not an error (RFC 9051 6.4.9).  ERR_OK and *n_deleted = n when both
+ * commands succeeded; ERR_INVAL for bad options, folder or UIDs; ERR_NET
+ * for any failure of the session.  err (errsz bytes, "" on success) says
+ * why in plain words, never the password.
+ */
+enum mp_err mail_imap_delete(const struct mail_imap_opts *o, const char *folder,
+			     const unsigned long *uids, size_t n, size_t *n_deleted, char *err,
+			     size_t errsz) MP_WUR;
 /* Free what r owns and zero it; NULL and a zeroed result are no-ops. */
 void mail_imap_result_free(struct mail_imap_result *r);
 

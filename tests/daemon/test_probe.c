@@ -4,8 +4,9 @@
  * the lifecycle PENDING -> SUBMITTED -> RECEIVED -> VERIFIED, the round
  * trip to the millisecond, bounces tied back by the VERP token, the lost
  * timeout, send failures, restart recovery of a PENDING probe, inbound
- * rows that are not ours, the verdicts (daemon/probe_verdict) and the
- * listener's RCPT decisions (daemon/probe_listen).
+ * rows that are not ours, seed boxes (stored before they are deleted from
+ * the box, a copy found again after a failed delete is a duplicate), the verdicts
+ * (daemon/probe_verdict) and the listener's RCPT decisions (daemon/probe_listen).
  */
 #include <math.h>
 #include <stdio.h>
@@ -47,7 +48,56 @@ struct fake {
 	/* reports */
 	char codes[512];
 	int reports;
+	/* seed boxes: what a POLL returns, what DELETE jobs asked */
+	struct daemon_store *st;
+	char *seed_msg; /* NULL: the box is empty */
+	int polls, polls_deleting, deletes;
+	bool delete_fail;
+	char del_uids[128];	    /* "inbox:7 spam:" of the last DELETE */
+	long long stored_at_delete; /* inbound rows pending when it ran */
 };
+
+static size_t pending_inbound(struct daemon_store *st);
+
+static void fake_poll(struct fake *fk, const struct daemon_probe_job *j,
+		      struct daemon_probe_done *d)
+{
+	d->seed = xstrdup(j->poll.seed);
+	fk->polls++;
+	fk->polls_deleting += j->poll.delete_found;
+	if (fk->seed_msg == NULL)
+		return;
+	d->imap.msgs = xcalloc(1, sizeof *d->imap.msgs);
+	d->imap.n_msgs = 1;
+	d->imap.msgs[0] = (struct mail_imap_msg){.folder = xstrdup("INBOX"),
+						 .placement = MAIL_IMAP_INBOX,
+						 .uid = 7,
+						 .data = xstrdup(fk->seed_msg),
+						 .len = strlen(fk->seed_msg)};
+	(void)mail_probe_token_find(fk->seed_msg, strlen(fk->seed_msg), d->imap.msgs[0].token);
+}
+
+static void fake_delete(struct fake *fk, const struct daemon_probe_job *j,
+			struct daemon_probe_done *d)
+{
+	size_t n = 0;
+
+	d->seed = xstrdup(j->poll.seed);
+	fk->deletes++;
+	fk->stored_at_delete = (long long)pending_inbound(fk->st);
+	for (size_t k = 0; k < 2; k++) {
+		n += (size_t)snprintf(fk->del_uids + n, sizeof fk->del_uids - n,
+				      "%s%s:", k ? " " : "", k ? "spam" : "inbox");
+		for (size_t i = 0; i < j->poll.n_uids[k] && n < sizeof fk->del_uids; i++)
+			n += (size_t)snprintf(fk->del_uids + n, sizeof fk->del_uids - n, "%s%lu",
+					      i ? "," : "", j->poll.uids[k][i]);
+	}
+	if (fk->delete_fail) {
+		d->err = ERR_NET;
+		snprintf(d->imap.error, sizeof d->imap.error, "the server went away");
+	} else
+		d->imap.n_deleted = j->poll.n_uids[0] + j->poll.n_uids[1];
+}
 
 static void fake_verdict(struct fake *fk, struct mail_verify_result *v)
 {
@@ -104,8 +154,10 @@ static void runner(void *arg, const struct daemon_probe_job *j, struct daemon_pr
 		d->inbound_id = j->check.inbound_id;
 		d->verr = ERR_OK;
 		fake_verdict(fk, &d->v);
+	} else if (j->kind == DAEMON_PROBE_JOB_DELETE) {
+		fake_delete(fk, j, d);
 	} else {
-		d->seed = xstrdup(j->poll.seed);
+		fake_poll(fk, j, d);
 	}
 }
 
@@ -299,6 +351,67 @@ static void lifecycle(struct daemon_config *cfg, struct daemon_store *st, struct
 	daemon_probe_free(p);
 }
 
+/* Issue 4 durability: a seed-box message is stored before it is deleted. */
+static void seeds(struct daemon_store *st, struct fake *fk)
+{
+	static const char conf[] = "[seed s1]\nhost = 192.0.2.5\nusername = u\n"
+				   "password = pw\naddress = s1@mon.test\n"
+				   "poll_interval = 30s\n";
+	char *text = xasprintf("%s%s", CONF, conf), err[512], tok[32];
+	struct daemon_config *cfg = NULL;
+	struct daemon_probe *p;
+	struct daemon_probe_row r;
+	int64_t t = T0 + 1000;
+	int v;
+
+	fk->st = st;
+	if (!tap_ok(daemon_config_load_string(text, strlen(text), "seed.conf", NULL, &cfg, err,
+					      sizeof err) == ERR_OK,
+		    "seeds: the config with a [seed] loads")) {
+		tap_diag("%s", err);
+		free(text);
+		return;
+	}
+	if (!tap_ok(daemon_probe_new(cfg, st, t, on_report, fk, &p) == ERR_OK, "seeds: engine")) {
+		daemon_config_free(cfg);
+		free(text);
+		return;
+	}
+	daemon_probe_set_runner(p, runner, fk);
+	fk->clock = (double)t + 10;
+	(void)daemon_probe_run(p, t + 10);
+	snprintf(tok, sizeof tok, "%s", fk->token);
+	tap_ok(fk->polls >= 1 && fk->deletes == 0, "an empty box is polled, nothing to delete");
+	fk->seed_msg = xstrdup(fk->msg);
+	v = fk->verifies;
+	(void)daemon_probe_run(p, t + 45);
+	tap_ok(fk->polls >= 2, "the box is polled again after poll_interval");
+	tap_is_int(fk->polls_deleting, 0, "never with delete inside the poll");
+	tap_is_int(fk->deletes, 1, "a DELETE job follows the poll that found the probe");
+	tap_is_str(fk->del_uids, "inbox:7 spam:", "  for the stored message's folder and UID");
+	tap_is_int(fk->stored_at_delete, 1, "  and only once the message was stored");
+	tap_is_int(state_of(st, tok, &r), DAEMON_PROBE_VERIFIED, "the seed probe is VERIFIED");
+	tap_is_str(r.folder, "inbox", "  folder inbox");
+	daemon_store_probe_row_free(&r);
+	tap_is_int(fk->verifies, v + 1, "  verified once");
+
+	/* The delete fails: the next poll finds the message again. */
+	fk->delete_fail = true;
+	(void)daemon_probe_run(p, t + 80);
+	tap_is_int(fk->deletes, 2, "after a failed delete the copy found again is deleted again");
+	fk->delete_fail = false;
+	(void)daemon_probe_run(p, t + 115);
+	tap_is_int(fk->deletes, 3, "  and again until it is gone");
+	tap_is_int(fk->verifies, v + 1, "the copies are duplicates: not verified again");
+	tap_is_int((long long)pending_inbound(st), 0, "  their inbound rows are marked");
+	tap_is_int(state_of(st, tok, NULL), DAEMON_PROBE_VERIFIED, "  the probe stays VERIFIED");
+	free(fk->seed_msg);
+	fk->seed_msg = NULL;
+	daemon_probe_free(p);
+	daemon_config_free(cfg);
+	free(text);
+}
+
 static void recovery(struct daemon_config *cfg, struct daemon_store *st, struct fake *fk)
 {
 	struct daemon_probe_row r = {0};
@@ -458,6 +571,7 @@ int main(void)
 	}
 	lifecycle(cfg, st, &fk);
 	recovery(cfg, st, &fk);
+	seeds(st, &fk);
 	verdicts();
 	received_ip();
 	listener(cfg, db);

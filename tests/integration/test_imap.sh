@@ -19,7 +19,11 @@
 #     certificate not signed by the configured CA, or not for the host name,
 #     is refused; a server that is down is ERR_NET within a second or two;
 #  6. with --delete both probes are gone afterwards (a second poll finds
-#     nothing, doveadm agrees) and the ordinary message is still there.
+#     nothing, doveadm agrees) and the ordinary message is still there;
+#  7. the daemon's way (issue 4 durability): a poll without delete, then
+#     mail_imap_delete (--delete-uids) of the UIDs it found: those probes
+#     are gone, the ordinary and token-less messages are untouched; a UID
+#     already gone is no error; a bad UID is refused before connecting.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 LIB="$top_srcdir/tests/lib"
 TOOL="$top_builddir/tests/mail/imap_tool"
@@ -198,6 +202,38 @@ is "$(count INBOX)" 2 "INBOX keeps two messages"
 is "$(count INBOX subject ordinary-mail)" 1 "the ordinary message is still there"
 is "$(count INBOX subject inbox-probe)" 0 "the INBOX probe is gone"
 is "$(count INBOX subject no-token-here)" 1 "the token-less message was left alone"
+
+# --- 7. poll without delete, then delete by UID
+T_LATE=$(token)
+msg "$M/late" late-probe "$T_LATE"
+save INBOX "$M/late" || bail "doveadm save failed"
+poll late --port "$IMAPS_PORT" --ca "$TESTTMP/ca/ca.pem" --folder INBOX:inbox
+is "$RC $(found late)" "0 INBOX inbox $T_LATE" "a poll without delete finds the new INBOX probe"
+is "$(count INBOX subject late-probe)" 1 "and leaves it there"
+uid_late=$(awk -v t="$T_LATE" '$4 == t { print $3 }' "$TESTTMP/late.out")
+poll late_del --port "$IMAPS_PORT" --ca "$TESTTMP/ca/ca.pem" --delete-uids "INBOX:${uid_late:-1}"
+is "$RC $OUT" "0 deleted 1" "mail_imap_delete of its UID succeeds"
+is "$(count INBOX subject late-probe)" 0 "the probe is gone (doveadm)"
+is "$(count INBOX subject ordinary-mail)/$(count INBOX subject no-token-here)" 1/1 \
+  "the ordinary and the token-less messages are untouched"
+poll late_again --port "$IMAPS_PORT" --ca "$TESTTMP/ca/ca.pem" --folder INBOX:inbox
+is "$RC $(found late_again | wc -l)" "0 0" "a second poll finds no probe"
+poll bulk_found --port "$IMAPS_PORT" --ca "$TESTTMP/ca/ca.pem" --folder "Bulk Mail:spam"
+bulk_uids=$(awk '$1 == "Bulk_Mail" && NF == 5 { print $3 }' "$TESTTMP/bulk_found.out" | paste -sd, -)
+is "$(count 'Bulk Mail')" 2 "Bulk Mail still holds its two probes (never polled with delete)"
+poll bulk_del --port "$IMAPS_PORT" --ca "$TESTTMP/ca/ca.pem" --delete-uids "Bulk Mail:${bulk_uids:-1}"
+is "$RC $OUT" "0 deleted 2" "two UIDs in one call, in a folder with a space"
+is "$(count 'Bulk Mail')" 0 "both are gone (doveadm)"
+poll gone_del --port "$IMAPS_PORT" --ca "$TESTTMP/ca/ca.pem" --delete-uids "INBOX:${uid_late:-1}"
+is "$RC" 0 "deleting a UID already gone is not an error"
+is "$(count INBOX)" 2 "and removes nothing else"
+poll bad_del --port "$IMAPS_PORT" --ca "$TESTTMP/ca/ca.pem" --delete-uids "INBOX:0"
+is "$RC" 1 "UID 0 is refused"
+has "$ERR" "outside 1..4294967295" "saying why"
+POLL_PASSWORD=$WRONG poll wrong_del --port "$IMAPS_PORT" --ca "$TESTTMP/ca/ca.pem" --delete-uids "INBOX:1"
+has "$RC $ERR" "1 error: " "a delete with a wrong password fails"
+hasnt "$ERR" "$WRONG" "without the password tried"
+is "$(count INBOX)" 2 "and deletes nothing"
 
 # --- no secret anywhere
 hasnt "$(cat "$ALL_OUT")" "pw$RAND" "no output of any poll holds the password"

@@ -21,7 +21,8 @@
 #     dmarc pass), a round trip recorded, source the seed box;
 #  2. junk.probe.test's probe is found in the spam folder, DKIM and DMARC
 #     pass, and the domain carries a PROBE_SPAM finding of severity warn;
-#  3. both were deleted from the mailbox: a poll with tests/mail/imap_tool
+#  3. both were deleted from the mailbox, after being stored (the log says
+#     seed-found before seed-deleted): a poll with tests/mail/imap_tool
 #     does not see their tokens, and doveadm finds no message carrying them;
 #  4. the seed password (app-style, with spaces) and the relay password are
 #     in no log, page or API output; SIGTERM drains (exit 0 within 10 s).
@@ -160,7 +161,23 @@ is "$(dfield probe.test "[f['code'] for f in d['findings'] if f['code'].startswi
 T_JUNK=$(pfield junk.probe.test "$DONE['token']")
 diag "tokens: inbox $T_INBOX junk $T_JUNK"
 
-# 3. Deleted from the mailbox once read.
+# 3. Deleted from the mailbox once read: only after the daemon stored it
+# (issue 4 durability), by a second job on its network lane, so give that
+# job a bounded moment.
+# dcount TOKEN: messages of the seed user carrying TOKEN in a header, in any folder.
+dcount() { doveadm -c "$DCONF" search -u "$SEED_USER" mailbox '*' HEADER X-Mailpulse-Probe "$1" | wc -l; }
+both_gone() { [ "$(dcount "$T_INBOX")/$(dcount "$T_JUNK")" = 0/0 ]; }
+[ -n "$T_INBOX" ] && [ -n "$T_JUNK" ] && wait_for 30 both_gone
+ok $? "the daemon deleted both probes from the box" || diag_log 20
+# seen_before A B: the first log line matching A comes before the first matching B.
+seen_before() {
+  local a b
+  a=$(grep -n -m1 -- "$1" "$LOG" | cut -d: -f1)
+  b=$(grep -n -m1 -- "$2" "$LOG" | cut -d: -f1)
+  [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
+}
+seen_before "seed-found seed=" "seed-deleted seed="
+ok $? "  stored first (seed-found), deleted afterwards (seed-deleted)"
 IMAP_PASSWORD=$SEEDPW "$TOOL" --host 127.0.0.1 --port "$IMAPS" --ca "$CA" --user "$SEED_USER" \
   --folder INBOX:inbox --folder Junk:spam >"$TESTTMP/poll.out" 2>"$TESTTMP/poll.err"
 ok $? "a second IMAP poll of INBOX and Junk works" || sed 's/^/# /' "$TESTTMP/poll.err"
@@ -170,8 +187,6 @@ gone "$T_INBOX"
 ok $? "  the inbox probe ($T_INBOX) is gone"
 gone "$T_JUNK"
 ok $? "  the junk probe ($T_JUNK) is gone"
-# dcount TOKEN: messages of the seed user carrying TOKEN in a header, in any folder.
-dcount() { doveadm -c "$DCONF" search -u "$SEED_USER" mailbox '*' HEADER X-Mailpulse-Probe "$1" | wc -l; }
 [ -n "$T_INBOX" ] && [ -n "$T_JUNK" ] && [ "$(dcount "$T_INBOX")/$(dcount "$T_JUNK")" = 0/0 ]
 ok $? "doveadm finds neither probe"
 has "$(doveadm -c "$DCONF" mailbox status -u "$SEED_USER" messages INBOX 2>&1)" messages= \

@@ -6,12 +6,14 @@
  * and "deleted N", "more N"; on failure "error CAUSE login_failed=0|1:
  * TEXT" on stderr and exit 1 (2 for bad usage).  Folder names are printed
  * with spaces as '_' so the lines split on spaces.  With --save DIR each
- * message found is written to DIR/TOKEN.eml.
+ * message found is written to DIR/TOKEN.eml.  With --delete-uids
+ * FOLDER:UID,UID... no poll is made: mail_imap_delete() removes those UIDs
+ * from FOLDER and "deleted N" is printed.
  *
  * Usage: imap_tool --host NAME [--addr IP] [--port N] [--starttls]
  *          [--ca FILE] [--no-verify] --user NAME
  *          [--folder NAME:inbox|spam]... [--delete] [--max-message BYTES]
- *          [--timeout-ms MS] [--save DIR]
+ *          [--timeout-ms MS] [--save DIR] [--delete-uids FOLDER:UID,...]
  * The password comes from $IMAP_PASSWORD (never argv, which ps shows).
  */
 #include <stdio.h>
@@ -94,9 +96,33 @@ static void report(const struct mail_imap_result *r, const char *save_dir)
 	printf("deleted %zu\nmore %zu\n", r->n_deleted, r->n_more);
 }
 
-/* Fill o, f/n and *save_dir from argv; 0, or the exit status for bad usage. */
+/* --delete-uids FOLDER:UID,UID...: one mail_imap_delete(); the exit status. */
+static int delete_uids(const struct mail_imap_opts *o, char *arg)
+{
+	unsigned long uids[MAIL_IMAP_MAX_MESSAGES];
+	char *colon = strrchr(arg, ':'), *save_p = NULL, err[256];
+	size_t n = 0, n_deleted = 0;
+
+	if (colon == NULL)
+		return usage("--delete-uids FOLDER:UID,...");
+	*colon = '\0';
+	for (char *u = strtok_r(colon + 1, ",", &save_p); u != NULL;
+	     u = strtok_r(NULL, ",", &save_p)) {
+		if (n == MAIL_IMAP_MAX_MESSAGES)
+			return usage("too many UIDs");
+		uids[n++] = num(u);
+	}
+	if (mail_imap_delete(o, arg, uids, n, &n_deleted, err, sizeof err) != ERR_OK) {
+		fprintf(stderr, "error: %s\n", err);
+		return 1;
+	}
+	printf("deleted %zu\n", n_deleted);
+	return 0;
+}
+
+/* Fill o, f/n, *save_dir and *del from argv; 0, or the exit status for bad usage. */
 static int parse_args(int argc, char **argv, struct mail_imap_opts *o, struct mail_imap_folder *f,
-		      size_t *n, const char **save_dir)
+		      size_t *n, const char **save_dir, char **del)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -132,6 +158,8 @@ static int parse_args(int argc, char **argv, struct mail_imap_opts *o, struct ma
 			o->timeout_ms = (unsigned)num(v);
 		else if (strcmp(a, "--save") == 0)
 			*save_dir = v;
+		else if (strcmp(a, "--delete-uids") == 0)
+			*del = v;
 		else if (strcmp(a, "--folder") == 0) {
 			if (add_folder(f, n, v) != 0)
 				return 2;
@@ -148,13 +176,16 @@ int main(int argc, char **argv)
 	struct mail_imap_opts o = {.implicit_tls = true};
 	struct mail_imap_result r;
 	const char *save_dir = NULL;
+	char *del = NULL;
 	size_t n = 0;
 	enum mp_err e;
-	int rc = parse_args(argc, argv, &o, f, &n, &save_dir);
+	int rc = parse_args(argc, argv, &o, f, &n, &save_dir, &del);
 
 	if (rc != 0)
 		return rc;
 	o.password = getenv("IMAP_PASSWORD");
+	if (del != NULL)
+		return delete_uids(&o, del);
 	if (n == 0) {
 		f[n++] = (struct mail_imap_folder){"INBOX", MAIL_IMAP_INBOX};
 		f[n++] = (struct mail_imap_folder){"Junk", MAIL_IMAP_SPAM};

@@ -288,6 +288,43 @@ static void test_opts(void)
 	tap_ok(true, "mail_imap_result_free(NULL) is a no-op");
 }
 
+/* mail_imap_delete() refuses bad requests before any connection. */
+static void test_delete_opts(void)
+{
+	unsigned long ok_uids[2] = {3, 9}, zero[1] = {0}, big[1] = {(unsigned long)UINT32_MAX + 1};
+	unsigned long many[MAIL_IMAP_MAX_MESSAGES + 1];
+	struct mail_imap_opts o;
+	size_t n = 77;
+	char err[256];
+
+	for (size_t i = 0; i < MAIL_IMAP_MAX_MESSAGES + 1; i++)
+		many[i] = i + 1;
+	base_opts(&o, 1);
+	o.host = NULL;
+	tap_is_int(mail_imap_delete(&o, "INBOX", ok_uids, 2, &n, err, sizeof err), ERR_INVAL,
+		   "delete: no host: ERR_INVAL");
+	tap_ok(strstr(err, "host") != NULL && n == 77, "  said so, n_deleted untouched: %s", err);
+	base_opts(&o, 1);
+	tap_is_int(
+	    mail_imap_delete(&o, "INBOX\r\nA1 DELETE INBOX", ok_uids, 2, &n, err, sizeof err),
+	    ERR_INVAL, "delete: a folder name with CRLF: ERR_INVAL");
+	tap_is_int(mail_imap_delete(&o, "INBOX", ok_uids, 0, &n, err, sizeof err), ERR_INVAL,
+		   "delete: no UID: ERR_INVAL");
+	tap_is_int(
+	    mail_imap_delete(&o, "INBOX", many, MAIL_IMAP_MAX_MESSAGES + 1, &n, err, sizeof err),
+	    ERR_INVAL, "delete: more than MAIL_IMAP_MAX_MESSAGES UIDs: ERR_INVAL");
+	tap_is_int(mail_imap_delete(&o, "INBOX", zero, 1, &n, err, sizeof err), ERR_INVAL,
+		   "delete: UID 0 (RFC 9051 nz-number): ERR_INVAL");
+	if (sizeof(unsigned long) > 4)
+		tap_is_int(mail_imap_delete(&o, "INBOX", big, 1, &n, err, sizeof err), ERR_INVAL,
+			   "delete: a 33-bit UID: ERR_INVAL");
+	else
+		tap_skip("unsigned long is 32 bits: no 33-bit UID to refuse");
+	tap_is_int(mail_imap_delete(NULL, "INBOX", ok_uids, 2, &n, err, sizeof err), ERR_INVAL,
+		   "delete: no options: ERR_INVAL");
+	tap_ok(n == 77, "n_deleted is set only on success");
+}
+
 static double now_s(void)
 {
 	struct timespec t;
@@ -463,6 +500,7 @@ int main(void)
 	test_caps();
 	test_sizes();
 	test_opts();
+	test_delete_opts();
 	test_closed_port();
 	test_no_starttls();
 	test_silent();
