@@ -226,6 +226,32 @@ static void run_send(struct lane *ln, struct daemon_probe_job *j, struct daemon_
 	mail_smtp_result_free(&r);
 }
 
+/*
+ * What a poll and a delete share: name the seed in d, resolve its host with
+ * our resolver (addr: DAEMON_DELIVER_ADDRSTRLEN bytes, pinned) and fill the
+ * connection part of o.  false (d->err set) when the host did not resolve.
+ */
+static bool seed_open(struct lane *ln, const struct daemon_probe_poll *p,
+		      struct daemon_probe_done *d, struct mail_imap_opts *o, char *addr)
+{
+	d->seed = xstrdup(p->seed);
+	d->attempted = true;
+	if (!resolve(ln, p->host, "the seed box host", addr, DAEMON_DELIVER_ADDRSTRLEN,
+		     d->imap.error, sizeof d->imap.error)) {
+		d->err = ERR_NET;
+		return false;
+	}
+	o->host = p->host;
+	o->addr = addr;
+	o->port = p->port;
+	o->implicit_tls = p->implicit_tls;
+	o->ca_file = p->ca_file;
+	o->tls_no_verify = p->tls_no_verify;
+	o->user = p->user;
+	o->password = p->password;
+	return true;
+}
+
 static void run_poll(struct lane *ln, struct daemon_probe_job *j, struct daemon_probe_done *d)
 {
 	const struct daemon_probe_poll *p = &j->poll;
@@ -233,21 +259,8 @@ static void run_poll(struct lane *ln, struct daemon_probe_job *j, struct daemon_
 	struct mail_imap_opts o = {0};
 	char addr[DAEMON_DELIVER_ADDRSTRLEN];
 
-	d->seed = xstrdup(p->seed);
-	d->attempted = true;
-	if (!resolve(ln, p->host, "the seed box host", addr, sizeof addr, d->imap.error,
-		     sizeof d->imap.error)) {
-		d->err = ERR_NET;
+	if (!seed_open(ln, p, d, &o, addr))
 		return;
-	}
-	o.host = p->host;
-	o.addr = addr;
-	o.port = p->port;
-	o.implicit_tls = p->implicit_tls;
-	o.ca_file = p->ca_file;
-	o.tls_no_verify = p->tls_no_verify;
-	o.user = p->user;
-	o.password = p->password;
 	o.folders = f;
 	o.n_folders = p->spam != NULL && p->spam[0] != '\0' ? 2 : 1;
 	o.delete_found = p->delete_found;
@@ -264,21 +277,8 @@ static void run_delete(struct lane *ln, struct daemon_probe_job *j, struct daemo
 	struct mail_imap_opts o = {0};
 	char addr[DAEMON_DELIVER_ADDRSTRLEN];
 
-	d->seed = xstrdup(p->seed);
-	d->attempted = true;
-	if (!resolve(ln, p->host, "the seed box host", addr, sizeof addr, d->imap.error,
-		     sizeof d->imap.error)) {
-		d->err = ERR_NET;
+	if (!seed_open(ln, p, d, &o, addr))
 		return;
-	}
-	o.host = p->host;
-	o.addr = addr;
-	o.port = p->port;
-	o.implicit_tls = p->implicit_tls;
-	o.ca_file = p->ca_file;
-	o.tls_no_verify = p->tls_no_verify;
-	o.user = p->user;
-	o.password = p->password;
 	o.timeout_ms = p->timeout_ms;
 	for (size_t i = 0; i < 2; i++) {
 		size_t n = 0;
