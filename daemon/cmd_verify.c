@@ -172,39 +172,17 @@ static void print_text(const struct mail_verify_result *r)
 	}
 }
 
-static struct common_json *dkim_json(const struct mail_dkim_verdict *d)
-{
-	struct common_json *a = common_json_array();
-
-	for (size_t i = 0; i < d->n_sigs; i++) {
-		const struct mail_dkim_sig *s = &d->sigs[i];
-		struct common_json *o = common_json_object();
-
-		common_json_set_str(o, "domain", s->domain);
-		common_json_set_str(o, "selector", s->selector);
-		common_json_set_str(o, "identity", s->identity);
-		common_json_set_str(o, "algorithm", mail_dkim_alg_name(s->alg));
-		common_json_set_str(o, "result", mail_dkim_res_name(s->result));
-		common_json_set_int(o, "key_bits", s->key_bits);
-		common_json_set_bool(o, "testing", s->testing);
-		common_json_set_str(o, "error", s->error);
-		common_json_set_str(o, "header_b", s->header_b);
-		common_json_push(a, o);
-	}
-	return a;
-}
-
 static void print_json(const struct mail_verify_result *r)
 {
 	struct common_json *o = common_json_object(), *spf = common_json_object(),
-			   *dm = common_json_object(), *up = common_json_array();
+			   *dm = common_json_object();
 	char *s;
 
 	common_json_set_str(spf, "helo", r->spf_helo);
 	common_json_set_str(spf, "mailfrom", r->spf_mailfrom);
 	common_json_set(spf, "domain", common_json_string(r->spf_domain, (size_t)-1));
 	common_json_set(o, "spf", spf);
-	common_json_set(o, "dkim", dkim_json(&r->dkim));
+	common_json_set(o, "dkim", mail_verify_dkim_json(r));
 	common_json_set_int(o, "dkim_ignored", (long long)r->dkim.n_ignored);
 	common_json_set_str(dm, "result", mail_verify_dmarc_name(r->dmarc));
 	common_json_set_str(dm, "from_domain", r->from_domain);
@@ -216,16 +194,7 @@ static void print_json(const struct mail_verify_result *r)
 	common_json_set_str(dm, "policy", r->policy);
 	common_json_set_str(dm, "reason", r->dmarc_reason);
 	common_json_set(o, "dmarc", dm);
-	for (size_t i = 0; i < r->n_upstream; i++) {
-		struct common_json *u = common_json_object();
-
-		common_json_set_str(u, "authserv_id", r->upstream[i].authserv_id);
-		common_json_set_str(u, "method", r->upstream[i].method);
-		common_json_set_str(u, "result", r->upstream[i].result);
-		common_json_set_str(u, "props", r->upstream[i].props);
-		common_json_push(up, u);
-	}
-	common_json_set(o, "upstream", up);
+	common_json_set(o, "upstream", mail_verify_upstream_json(r));
 	common_json_set_str(o, "authentication_results", r->authres);
 	s = common_json_dump(o, true);
 	printf("%s\n", s);

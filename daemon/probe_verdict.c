@@ -283,26 +283,6 @@ bool daemon_probe_verdict_json_int(const char *old, const char *key, long long *
 	return ok;
 }
 
-static struct common_json *dkim_json(const struct mail_verify_result *v)
-{
-	struct common_json *a = common_json_array();
-
-	for (size_t i = 0; i < v->dkim.n_sigs; i++) {
-		const struct mail_dkim_sig *g = &v->dkim.sigs[i];
-		struct common_json *o = common_json_object();
-
-		common_json_set_str(o, "domain", g->domain);
-		common_json_set_str(o, "selector", g->selector);
-		common_json_set_str(o, "algorithm", mail_dkim_alg_name(g->alg));
-		common_json_set_str(o, "result", mail_dkim_res_name(g->result));
-		common_json_set_int(o, "key_bits", g->key_bits);
-		common_json_set_bool(o, "testing", g->testing);
-		common_json_set_str(o, "error", g->error);
-		common_json_push(a, o);
-	}
-	return a;
-}
-
 static struct common_json *dmarc_json(const struct mail_verify_result *v)
 {
 	struct common_json *o = common_json_object();
@@ -316,22 +296,6 @@ static struct common_json *dmarc_json(const struct mail_verify_result *v)
 	common_json_set_str(o, "aligned_dkim_domain", v->aligned_dkim_domain);
 	common_json_set_str(o, "reason", v->dmarc_reason);
 	return o;
-}
-
-static struct common_json *upstream_json(const struct mail_verify_result *v)
-{
-	struct common_json *a = common_json_array();
-
-	for (size_t i = 0; i < v->n_upstream; i++) {
-		struct common_json *o = common_json_object();
-
-		common_json_set_str(o, "authserv_id", v->upstream[i].authserv_id);
-		common_json_set_str(o, "method", v->upstream[i].method);
-		common_json_set_str(o, "result", v->upstream[i].result);
-		common_json_set_str(o, "props", v->upstream[i].props);
-		common_json_push(a, o);
-	}
-	return a;
 }
 
 /* Length of the header block of msg (up to the empty line), capped. */
@@ -367,9 +331,9 @@ char *daemon_probe_verdict_json(const char *old, const struct mail_verify_result
 		common_json_set_str(spf, "mailfrom", v->spf_mailfrom);
 		common_json_set_str(spf, "domain", v->spf_domain);
 		common_json_set(j, "spf", spf);
-		common_json_set(j, "dkim", dkim_json(v));
+		common_json_set(j, "dkim", mail_verify_dkim_json(v));
 		common_json_set(j, "dmarc", dmarc_json(v));
-		common_json_set(j, "upstream", upstream_json(v));
+		common_json_set(j, "upstream", mail_verify_upstream_json(v));
 		common_json_set_str(j, "authres", v->authres);
 	}
 	s = common_json_dump(j, false);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "common/buf.h"
+#include "common/json.h"
 #include "common/str.h"
 #include "common/xmalloc.h"
 #include "dns/dmarc_record.h"
@@ -369,4 +370,42 @@ void mail_verify_result_free(struct mail_verify_result *r)
 	free(r->upstream);
 	free(r->authres);
 	memset(r, 0, sizeof *r);
+}
+
+struct common_json *mail_verify_dkim_json(const struct mail_verify_result *r)
+{
+	struct common_json *a = common_json_array();
+
+	for (size_t i = 0; i < r->dkim.n_sigs; i++) {
+		const struct mail_dkim_sig *g = &r->dkim.sigs[i];
+		struct common_json *o = common_json_object();
+
+		common_json_set_str(o, "domain", g->domain);
+		common_json_set_str(o, "selector", g->selector);
+		common_json_set_str(o, "identity", g->identity);
+		common_json_set_str(o, "algorithm", mail_dkim_alg_name(g->alg));
+		common_json_set_str(o, "result", mail_dkim_res_name(g->result));
+		common_json_set_int(o, "key_bits", g->key_bits);
+		common_json_set_bool(o, "testing", g->testing);
+		common_json_set_str(o, "error", g->error);
+		common_json_set_str(o, "header_b", g->header_b);
+		common_json_push(a, o);
+	}
+	return a;
+}
+
+struct common_json *mail_verify_upstream_json(const struct mail_verify_result *r)
+{
+	struct common_json *a = common_json_array();
+
+	for (size_t i = 0; i < r->n_upstream; i++) {
+		struct common_json *o = common_json_object();
+
+		common_json_set_str(o, "authserv_id", r->upstream[i].authserv_id);
+		common_json_set_str(o, "method", r->upstream[i].method);
+		common_json_set_str(o, "result", r->upstream[i].result);
+		common_json_set_str(o, "props", r->upstream[i].props);
+		common_json_push(a, o);
+	}
+	return a;
 }

@@ -88,4 +88,13 @@ void mail_verify_result_free(struct mail_verify_result *r);
 /* "none" "pass" "fail" "temperror" "permerror"; static. */
 const char *mail_verify_dmarc_name(enum mail_verify_dmarc d);
 
+struct common_json;
+/* r's DKIM signatures as a JSON array of {domain, selector, identity,
+   algorithm, result, key_bits, testing, error, header_b}, and its trusted
+   upstream results as an array of {authserv_id, method, result, props}: the
+   one shape `mailpulse verify --format json` and the probe detail share.
+   New values, owned by the caller (common/json.h). */
+struct common_json *mail_verify_dkim_json(const struct mail_verify_result *r);
+struct common_json *mail_verify_upstream_json(const struct mail_verify_result *r);
+
 #endif
