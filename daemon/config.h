@@ -39,6 +39,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "common/err.h"
 #include "common/log.h"
@@ -178,6 +179,24 @@ struct daemon_config_seed {
 	unsigned line;			      /* line of the section header */
 };
 
+/* One [report_mailbox NAME] section: an IMAP mailbox rua/ruf/TLS-RPT mail is
+   fetched from (issue 5).  Every message in folder is read; reports are
+   ingested, and each message is deleted once stored (delete = yes). */
+struct daemon_config_report_mailbox {
+	char *name;		  /* [A-Za-z0-9._-]{1,64} */
+	char *host;		  /* A-label host name or IP literal */
+	unsigned port;		  /* default 993 (implicit), 143 (starttls) */
+	enum daemon_smtp_tls tls; /* DAEMON_SMTP_IMPLICIT (default) or DAEMON_SMTP_STARTTLS */
+	char *username;		  /* required */
+	struct daemon_config_secret password; /* required */
+	char *ca_file;			      /* may be NULL */
+	char *folder;			      /* default "INBOX" */
+	unsigned poll_interval_s;	      /* default 300 */
+	bool delete_read;		      /* delete messages once stored (default yes) */
+	unsigned timeout_ms;		      /* one IMAP session (default 60 s) */
+	unsigned line;			      /* line of the section header */
+};
+
 struct daemon_config {
 	char *source; /* the file name (or the name given to load_string) */
 	struct {
@@ -242,6 +261,28 @@ struct daemon_config {
 	size_t n_relays;
 	struct daemon_config_seed *seeds; /* in file order */
 	size_t n_seeds;
+	/* [reports]: DMARC aggregate / failure and TLS-RPT report ingest (issue 5).
+	   Ingest from the listener and the API works with the defaults even
+	   without the section. */
+	struct {
+		char **addresses; /* rua/ruf/TLS-RPT addresses the listener accepts (addr-specs) */
+		size_t n_addresses;
+		char *drop_dir;	      /* watched directory, or NULL (default: none) */
+		unsigned drop_interval_s; /* default 30 */
+		char *quarantine_dir; /* default <state_dir>/quarantine */
+		size_t max_size;      /* decompressed bytes of one report (default 64 MiB) */
+		unsigned max_ratio;   /* decompressed / compressed (default 100) */
+		size_t max_api_body;  /* POST /api/v1/reports body (default 16 MiB) */
+		double compliance_floor;    /* 7-day DMARC pass ratio alert floor (default 0.95) */
+		double recommend_threshold; /* pass ratio for move-to-enforcement (default 0.99) */
+		unsigned recommend_days;    /* days it must hold (default 30) */
+		uint64_t unknown_min_messages; /* a new unknown source alerts from (default 50) */
+		unsigned new_source_days;      /* "new" = first seen this recently (default 7) */
+		unsigned keep_days;	       /* reports kept (default 400) */
+		unsigned line;		       /* line of the section header; 0 when absent */
+	} reports;
+	struct daemon_config_report_mailbox *report_mailboxes; /* in file order */
+	size_t n_report_mailboxes;
 };
 
 /*

@@ -81,6 +81,18 @@ struct web_http_callbacks {
 	 * Retry-After).  Anything else: 503.
 	 */
 	enum mp_err (*check_now)(void *arg, const char *domain);
+	/*
+	 * POST /api/v1/reports (issue 5): ingest one report upload (raw XML,
+	 * .gz, .zip, TLS-RPT JSON or a whole e-mail; the body as sent, at most
+	 * max_report_body bytes).  Unlike the others it may block for the parse
+	 * and the store commit (it runs on a server thread and opens its own
+	 * store connection).  Writes a JSON object into json (jsonsz bytes:
+	 * {"stored":N,"duplicates":N,"rejected":N,"reason":...}) and returns
+	 * the HTTP status: 201 something stored, 200 only duplicates, 422
+	 * rejected or not a report (quarantined), 503 store failure.
+	 */
+	unsigned (*ingest_report)(void *arg, const char *body, size_t len, char *json,
+				  size_t jsonsz);
 	void *arg;
 };
 
@@ -99,6 +111,7 @@ struct web_http_opts {
 	unsigned timeout_seconds;  /* an idle connection is closed after this (default 15) */
 	size_t memory_limit;	   /* per connection, request headers included (default 64 KiB) */
 	size_t max_body;	   /* longest request body accepted (default 4 KiB) */
+	size_t max_report_body;	   /* ... for POST /api/v1/reports (default 16 MiB) */
 	/*
 	 * A running server being replaced (a config reload), or NULL.  When
 	 * address and port (not 0) are the ones it is bound to, the new server

@@ -66,6 +66,58 @@ static void free_probes(struct web_probe *p, size_t n)
 	free(p);
 }
 
+static void free_reports(struct web_reports *r)
+{
+	if (r == NULL)
+		return;
+	free(r->headline);
+	for (size_t i = 0; i < r->n_sources; i++) {
+		struct web_report_source *x = &r->sources[i];
+
+		free(x->ip);
+		free(x->ptr);
+		free(x->base);
+		free(x->reporters);
+		free(x->header_from);
+		free(x->auth_domains);
+		free(x->group);
+	}
+	free(r->sources);
+	free(r->recommend);
+	free(r->recommend_text);
+	free(r->recommend_record);
+	free(r->policy);
+	for (size_t i = 0; i < r->n_tlsrpt; i++) {
+		free(r->tlsrpt[i].reporter);
+		free(r->tlsrpt[i].policy_type);
+		free(r->tlsrpt[i].policy_domain);
+		free(r->tlsrpt[i].failure_types);
+	}
+	free(r->tlsrpt);
+	for (size_t i = 0; i < r->n_recent; i++) {
+		struct web_report_item *x = &r->recent[i];
+
+		free(x->kind);
+		free(x->reporter);
+		free(x->report_id);
+		free(x->source);
+		free(x->container);
+	}
+	free(r->recent);
+	for (size_t i = 0; i < r->n_failures; i++) {
+		struct web_report_failure *x = &r->failures[i];
+
+		free(x->reporter);
+		free(x->source_ip);
+		free(x->auth_failure);
+		free(x->from);
+		free(x->subject);
+		free(x->dkim_domain);
+	}
+	free(r->failures);
+	free(r);
+}
+
 static void free_domain(struct web_domain *d)
 {
 	free(d->name);
@@ -85,6 +137,7 @@ static void free_domain(struct web_domain *d)
 	free(d->history);
 	free_episodes(d->episodes, d->n_episodes);
 	free_probes(d->probes, d->n_probes);
+	free_reports(d->reports);
 }
 
 void web_snapshot_free(struct web_snapshot *s)

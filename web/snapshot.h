@@ -108,6 +108,63 @@ struct web_probe {
 	char *detail_json; /* a JSON object (headers, Authentication-Results...) or NULL */
 };
 
+/*
+ * DMARC aggregate, TLS-RPT and failure reports of one domain (issue 5), as
+ * the domain page, /api/v1/domains/NAME/reports and /metrics show them.
+ * Strings come from strangers (reporters): renderers escape.  No string is
+ * NULL; "" means not known.
+ */
+struct web_report_window {
+	unsigned days;	   /* 1, 7, 30 */
+	uint64_t messages; /* in aggregate reports whose range ended in the window */
+	uint64_t pass;	   /* DMARC pass (aligned DKIM or SPF) */
+	uint64_t dkim_pass, spf_pass, quarantined, rejected;
+	double ratio; /* pass / messages; < 0 when messages is 0 */
+};
+struct web_report_source {
+	char *ip, *ptr, *base; /* reverse DNS name and its organisational domain, "" */
+	char *reporters;       /* comma separated */
+	char *header_from, *auth_domains;
+	char *group; /* "aligned" "misaligned" "unknown" */
+	uint64_t messages, pass;
+	int64_t first_seen, last_seen;
+	bool is_new; /* first seen within the new-source window */
+};
+struct web_tlsrpt_row {
+	char *reporter, *policy_type, *policy_domain;
+	uint64_t success, failure;
+	char *failure_types; /* "certificate-expired:3,..." or "" */
+};
+struct web_report_item {
+	char *kind, *reporter, *report_id, *source, *container;
+	int64_t begin, end, received;
+	uint64_t records, messages;
+};
+struct web_report_failure {
+	int64_t arrival;
+	char *reporter, *source_ip, *auth_failure, *from, *subject, *dkim_domain;
+};
+#define WEB_REPORT_WINDOWS 3 /* 1, 7 and 30 days */
+struct web_reports {
+	char *headline; /* "97.2% of mail from example.com passed DMARC in the last 7 days
+			   (12,345 messages)", or a sentence saying there is no data */
+	struct web_report_window windows[WEB_REPORT_WINDOWS];
+	struct web_report_source *sources; /* most messages first (30 days) */
+	size_t n_sources;
+	/* Move-to-enforcement advice (issue 5 "Recommendation"). */
+	char *recommend;	/* "quarantine" "reject" "" (none) */
+	char *recommend_text;	/* plain words: why, or what is still missing */
+	char *recommend_record; /* the exact TXT record to publish, or "" */
+	char *policy;		/* the p= reporters saw most recently, "" */
+	struct web_tlsrpt_row *tlsrpt; /* 30 days */
+	size_t n_tlsrpt;
+	struct web_report_item *recent; /* newest first */
+	size_t n_recent;
+	struct web_report_failure *failures; /* newest first */
+	size_t n_failures;
+	uint64_t counter_pass, counter_fail; /* cumulative messages (a Prometheus counter) */
+};
+
 struct web_domain {
 	char *name;    /* ASCII (A-labels): used in URLs */
 	char *display; /* Unicode for people */
@@ -132,6 +189,8 @@ struct web_domain {
 	bool probe_have_finished;    /* some probe finished (verified, failed, bounced, lost,
 					send_failed): probe_last_success means something */
 	bool probe_last_success;     /* the last finished probe was verified */
+	/* Reports (issue 5); NULL when the domain has never had one. */
+	struct web_reports *reports;
 };
 
 struct web_channel {
