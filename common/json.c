@@ -195,3 +195,34 @@ bool common_json_int_value(const struct common_json *v, long long *out)
 	*out = (long long)json_integer_value(J(v));
 	return true;
 }
+
+enum mp_err common_json_parse_at(const char *s, size_t len, struct common_json **out,
+				 size_t *errpos)
+{
+	json_error_t e;
+	json_t *v =
+	    json_loadb(s, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
+
+	if (v == NULL) {
+		if (errpos != NULL)
+			*errpos = e.position > 0 ? (size_t)e.position : 0;
+		return ERR_PARSE;
+	}
+	*out = W(v);
+	return ERR_OK;
+}
+
+bool common_json_is_object(const struct common_json *v)
+{
+	return v != NULL && json_is_object(J(v));
+}
+
+bool common_json_is_array(const struct common_json *v)
+{
+	return v != NULL && json_is_array(J(v));
+}
+
+bool common_json_is_null(const struct common_json *v)
+{
+	return v != NULL && json_is_null(J(v));
+}

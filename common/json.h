@@ -61,6 +61,18 @@ const char *common_json_str_value(const struct common_json *v, size_t *len);
 bool common_json_int_value(const struct common_json *v, long long *out);
 
 /*
+ * Reading helpers (added for mail/report_tlsrpt).  common_json_parse_at is
+ * common_json_parse that also tells where a parse failed: *errpos (may be
+ * NULL) gets the byte offset jansson stopped at, set only on ERR_PARSE.
+ */
+enum mp_err common_json_parse_at(const char *s, size_t len, struct common_json **out,
+				 size_t *errpos) MP_WUR;
+/* Whether v is an object / an array / JSON null (false for a NULL pointer). */
+bool common_json_is_object(const struct common_json *v);
+bool common_json_is_array(const struct common_json *v);
+bool common_json_is_null(const struct common_json *v);
+
+/*
  * Copy len bytes as valid UTF-8 (invalid sequences become U+FFFD); caller
  * frees; *outlen gets the length.  Shared with renderers that need the same
  * guarantee (HTML).

@@ -22,4 +22,7 @@ int daemon_cmd_verify(int argc, char **argv);
 /* `mailpulse bounce FILE...`: see daemon/cmd_bounce.c. */
 int daemon_cmd_bounce(int argc, char **argv);
 
+/* `mailpulse report FILE...`: DMARC / TLS-RPT / failure reports; see daemon/cmd_report.c. */
+int daemon_cmd_report(int argc, char **argv);
+
 #endif

@@ -23,6 +23,7 @@
 #include "daemon/config.h"
 #include "daemon/config_probe.h"
 #include "daemon/config_probe_dump.h"
+#include "daemon/config_report.h"
 #include "daemon/config_sections.h"
 #include "daemon/config_values.h"
 #include "dns/name.h"
@@ -321,6 +322,8 @@ static const struct daemon_config_secret *inline_secret(const struct daemon_conf
 							const char **kind, const char **sec,
 							const char **key)
 {
+	const struct daemon_config_secret *found;
+
 	*kind = "alert";
 	*sec = NULL;
 	*key = "password";
@@ -343,7 +346,8 @@ static const struct daemon_config_secret *inline_secret(const struct daemon_conf
 			}
 		}
 	}
-	return daemon_config_probe_inline_secret(cfg, kind, sec);
+	found = daemon_config_probe_inline_secret(cfg, kind, sec);
+	return found != NULL ? found : daemon_config_report_inline_secret(cfg, kind, sec);
 }
 
 /* Refuse a file readable by group or others that holds a secret inline. */
@@ -450,6 +454,7 @@ void daemon_config_free(struct daemon_config *cfg)
 		alert_free(&cfg->alerts[i]);
 	free(cfg->alerts);
 	daemon_config_probe_free(cfg);
+	daemon_config_report_free(cfg);
 	free(cfg);
 }
 
@@ -613,6 +618,7 @@ void daemon_config_dump(FILE *f, const struct daemon_config *cfg)
 	for (size_t i = 0; i < cfg->n_alerts; i++)
 		dump_alert(f, &cfg->alerts[i]);
 	daemon_config_probe_dump(f, cfg);
+	daemon_config_report_dump(f, cfg);
 }
 
 /* ---- readiness (issue 3: the launch-ready bar) ---- */

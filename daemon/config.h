@@ -280,6 +280,7 @@ struct daemon_config {
 		unsigned new_source_days;      /* "new" = first seen this recently (default 7) */
 		unsigned keep_days;	       /* reports kept (default 400) */
 		unsigned line;		       /* line of the section header; 0 when absent */
+		unsigned addresses_line;       /* line of addresses; 0 when absent */
 	} reports;
 	struct daemon_config_report_mailbox *report_mailboxes; /* in file order */
 	size_t n_report_mailboxes;

@@ -653,6 +653,10 @@ bool daemon_config_listener_accepts(const struct daemon_config *cfg, const char 
 	for (size_t i = 0; i < cfg->listener.n_addresses; i++)
 		if (strcasecmp(cfg->listener.addresses[i], addr) == 0)
 			return true;
+	/* Issue 5: the rua/ruf/TLS-RPT addresses of [reports]. */
+	for (size_t i = 0; i < cfg->reports.n_addresses; i++)
+		if (strcasecmp(cfg->reports.addresses[i], addr) == 0)
+			return true;
 	if (cfg->probe.bounce_domain == NULL || strcasecmp(at + 1, cfg->probe.bounce_domain) != 0)
 		return false;
 	vl = strlen(cfg->probe.verp_local);

@@ -87,9 +87,9 @@ const struct daemon_config_seed *daemon_config_find_seed(const struct daemon_con
 
 /*
  * Whether the listener accepts RCPT TO addr (an addr-spec, any case): one of
- * [listener] addresses, or a VERP bounce address of [probe] ("verp_local"
- * or "verp_local+anything" at bounce_domain).  False when there is no
- * [listener].  Pure and thread-safe over a cfg nobody modifies.
+ * [listener] addresses, one of [reports] addresses, or a VERP bounce address of [probe]
+ * ("verp_local" or "verp_local+anything" at bounce_domain).  False when there is no [listener].
+ * Pure and thread-safe over a cfg nobody modifies.
  */
 bool daemon_config_listener_accepts(const struct daemon_config *cfg, const char *addr);
 

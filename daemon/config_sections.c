@@ -16,6 +16,7 @@
 #include "common/xmalloc.h"
 #include "daemon/config_keys.h"
 #include "daemon/config_probe.h"
+#include "daemon/config_report.h"
 #include "daemon/config_sections.h"
 #include "daemon/config_values.h"
 #include "dns/name.h"
@@ -596,10 +597,12 @@ static enum mp_err read_section(struct daemon_config_pctx *p)
 		return read_alert(p);
 	if (daemon_config_probe_is_section(s->kind))
 		return daemon_config_probe_read_section(p);
+	if (daemon_config_report_is_section(s->kind))
+		return daemon_config_report_read_section(p);
 	return daemon_config_keys_err(p, s->line, NULL,
 				      "unknown section (expected [daemon], [dns], [web], [domain "
-				      "NAME], [alert NAME], [listener], [probe], [relay NAME] or "
-				      "[seed NAME])");
+				      "NAME], [alert NAME], [listener], [probe], [relay NAME], "
+				      "[seed NAME], [reports] or [report_mailbox NAME])");
 }
 
 /* ---- the whole file ---- */
@@ -623,6 +626,7 @@ static void set_defaults(struct daemon_config *cfg, const char *file)
 	cfg->web.max_connections_per_ip = 16;
 	cfg->web.connection_timeout_s = 30;
 	daemon_config_probe_defaults(cfg);
+	daemon_config_report_defaults(cfg);
 }
 
 static int cmp_domain(const void *a, const void *b)
@@ -701,6 +705,8 @@ enum mp_err daemon_config_sections_build(const struct daemon_config_raw *raw, co
 		rc = finish_domains(&p);
 	if (rc == ERR_OK)
 		rc = daemon_config_probe_finish(&p);
+	if (rc == ERR_OK)
+		rc = daemon_config_report_finish(&p);
 	if (rc != ERR_OK) {
 		daemon_config_free(cfg);
 		return rc;

@@ -25,6 +25,7 @@ static void usage(FILE *out)
 	      "  dkim-keygen --domain D --selector S  make a DKIM key and its TXT record\n"
 	      "  verify [FILE] --client-ip ADDR --helo NAME  SPF, DKIM, DMARC of a message\n"
 	      "  bounce FILE...    classify bounces, auto-replies and feedback reports\n"
+	      "  report FILE...    read DMARC aggregate, failure and TLS-RPT reports\n"
 	      "  version           print the version\n"
 	      "\n"
 	      "`mailpulse COMMAND --help` describes each command; see mailpulse(1).\n",
@@ -65,6 +66,8 @@ int main(int argc, char **argv)
 		rc = daemon_cmd_verify(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "bounce") == 0)
 		rc = daemon_cmd_bounce(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "report") == 0)
+		rc = daemon_cmd_report(argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "mailpulse: unknown command '%s'\n", argv[1]);
 		usage(stderr);

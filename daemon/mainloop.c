@@ -21,6 +21,7 @@
 #include "daemon/mailq.h"
 #include "daemon/probe.h"
 #include "daemon/probe_listen.h"
+#include "daemon/reports.h"
 #include "daemon/sdnotify.h"
 #include "daemon/snapbuild.h"
 #include "daemon/store.h"
@@ -41,6 +42,7 @@ struct webq {
 	size_t ncheck;
 	char **known; /* configured domains, for 404 */
 	size_t nknown;
+	struct daemon_reports *reports; /* set before the server starts, kept until it stops */
 };
 
 struct loop {
@@ -52,6 +54,7 @@ struct loop {
 	struct daemon_mailq *mq;
 	struct daemon_probe *probe;	 /* kept across reloads */
 	struct daemon_probe_listen *lis; /* NULL without [listener] */
+	struct daemon_reports *reports;	 /* kept across reloads */
 	char *db_path;
 	struct web_http *web;
 	struct webq wq;
@@ -146,6 +149,20 @@ static enum mp_err cb_check_now(void *arg, const char *domain)
 	return rc;
 }
 
+/* web/http callback (an MHD thread): POST /api/v1/reports, ingested on this thread. */
+static unsigned cb_ingest_report(void *arg, const char *body, size_t len, char *json, size_t jsonsz)
+{
+	struct webq *q = arg;
+
+	if (q->reports == NULL) {
+		snprintf(json, jsonsz,
+			 "{\"stored\":0,\"duplicates\":0,\"rejected\":0,"
+			 "\"reason\":\"not ready\"}");
+		return 503;
+	}
+	return daemon_reports_http_ingest(q->reports, body, len, json, jsonsz);
+}
+
 static void webq_free(struct webq *q)
 {
 	for (size_t i = 0; i < q->nknown; i++)
@@ -166,8 +183,11 @@ static void web_opts(const struct daemon_config *cfg, struct webq *wq, struct we
 	o->address = cfg->web.listen_addr;
 	o->port = cfg->web.listen_port;
 	o->token = cfg->web.token.value;
-	o->cb =
-	    (struct web_http_callbacks){.reload = cb_reload, .check_now = cb_check_now, .arg = wq};
+	o->cb = (struct web_http_callbacks){.reload = cb_reload,
+					    .check_now = cb_check_now,
+					    .ingest_report = cb_ingest_report,
+					    .arg = wq};
+	o->max_report_body = cfg->reports.max_api_body;
 	o->connection_limit = cfg->web.max_connections;
 	o->per_ip_limit = cfg->web.max_connections_per_ip;
 	o->timeout_seconds = cfg->web.connection_timeout_s;
@@ -190,7 +210,8 @@ static bool web_changed(const struct daemon_config *a, const struct daemon_confi
 	       !same_str(a->web.token.value, b->web.token.value) ||
 	       a->web.max_connections != b->web.max_connections ||
 	       a->web.max_connections_per_ip != b->web.max_connections_per_ip ||
-	       a->web.connection_timeout_s != b->web.connection_timeout_s;
+	       a->web.connection_timeout_s != b->web.connection_timeout_s ||
+	       a->reports.max_api_body != b->reports.max_api_body;
 }
 
 /*
@@ -223,7 +244,8 @@ static enum mp_err listener_apply(struct loop *l)
 	return rc;
 }
 
-/* daemon/probe: a finished probe is a result of check "probe" (daemon/engine). */
+/* daemon/probe: a finished probe is a result of check "probe" (daemon/engine);
+   daemon/reports: an analysis is a result of check "reports", the same way. */
 static void on_probe_result(void *arg, const char *domain, const struct dns_findings *f,
 			    int64_t now)
 {
@@ -241,7 +263,7 @@ static void refuse(struct loop *l, const char *why)
 
 static void reload(struct loop *l, int64_t now)
 {
-	struct daemon_config *cfg = NULL;
+	struct daemon_config *cfg = NULL, *old;
 	struct daemon_engine *eng = NULL;
 	struct web_http *web = NULL;
 	char err[1024];
@@ -276,11 +298,14 @@ static void reload(struct loop *l, int64_t now)
 	}
 	daemon_deliver_free(l->dlv);
 	daemon_engine_free(l->eng);
-	daemon_config_free(l->cfg);
+	old = l->cfg;
 	l->cfg = cfg;
 	l->eng = eng;
 	l->dlv = daemon_deliver_new(cfg, l->st, eng, l->mq);
+	/* The engines compare the old config with the new one: free it after. */
 	daemon_probe_reload(l->probe, cfg, now);
+	daemon_reports_reload(l->reports, cfg, now);
+	daemon_config_free(old);
 	(void)listener_apply(l);
 	webq_set_domains(&l->wq, cfg);
 	common_log_set_level(cfg->daemon.log_level);
@@ -378,15 +403,17 @@ static void turn(struct loop *l, int sigrd)
 {
 	int64_t now = time(NULL);
 	size_t running;
-	struct pollfd pfd[5] = {{.fd = sigrd, .events = POLLIN},
+	struct pollfd pfd[7] = {{.fd = sigrd, .events = POLLIN},
 				{.fd = l->wq.pipe[0], .events = POLLIN},
 				{.fd = daemon_mailq_fd(l->mq), .events = POLLIN},
 				{.fd = daemon_probe_fd(l->probe), .events = POLLIN},
-				{.fd = daemon_probe_listen_fd(l->lis), .events = POLLIN}};
+				{.fd = daemon_probe_listen_fd(l->lis), .events = POLLIN},
+				{.fd = daemon_reports_fd(l->reports), .events = POLLIN},
+				{.fd = daemon_reports_wake_fd(l->reports), .events = POLLIN}};
 
 	daemon_engine_start_due(l->eng, now);
 	running = daemon_engine_running(l->eng);
-	(void)poll(pfd, 5, running || daemon_deliver_inflight(l->dlv) ? 0 : 200);
+	(void)poll(pfd, 7, running || daemon_deliver_inflight(l->dlv) ? 0 : 200);
 	if (pfd[0].revents)
 		drain(sigrd);
 	if (sig_term)
@@ -402,6 +429,8 @@ static void turn(struct loop *l, int sigrd)
 	if (pfd[4].revents)
 		daemon_probe_listen_drain(l->lis);
 	if (daemon_probe_run(l->probe, now))
+		l->dirty = true;
+	if (daemon_reports_run(l->reports, now))
 		l->dirty = true;
 	daemon_engine_pump(l->eng, running ? 50 : 0);
 	if (!running && daemon_deliver_inflight(l->dlv))
@@ -459,8 +488,13 @@ static enum mp_err start(struct loop *l, int sigfds[2])
 	}
 	l->dlv = daemon_deliver_new(l->cfg, l->st, l->eng, l->mq);
 	if (daemon_probe_new(l->cfg, l->st, now, on_probe_result, l, &l->probe) != ERR_OK ||
+	    daemon_reports_new(l->cfg, l->st, l->db_path, now, on_probe_result, l, &l->reports) !=
+		ERR_OK ||
 	    listener_apply(l) != ERR_OK)
 		return ERR_IO;
+	/* Inbound mail that is not a probe or a bounce: reports (issue 5). */
+	daemon_probe_set_other(l->probe, daemon_reports_inbound, l->reports);
+	l->wq.reports = l->reports;
 	l->info = (struct daemon_snapbuild_info){.now = now,
 						 .last_reload_ok = true,
 						 .last_reload_at = now,
@@ -488,7 +522,8 @@ static void stop(struct loop *l, int sigfds[2])
 		handle_mail(l, time(NULL));
 	daemon_deliver_free(l->dlv);
 	daemon_probe_free(l->probe);
-	daemon_engine_free(l->eng); /* abandons checks in flight: nothing half-stored */
+	daemon_reports_free(l->reports); /* after the HTTP server: its callback uses it */
+	daemon_engine_free(l->eng);	 /* abandons checks in flight: nothing half-stored */
 	daemon_mailq_free(l->mq);
 	daemon_store_close(l->st);
 	free(l->db_path);

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/config_probe.h"
+#include "daemon/config_report.h"
 #include "daemon/probe.h"
 #include "daemon/probe_received.h"
 #include "daemon/probe_verdict.h"
@@ -54,6 +55,8 @@ struct daemon_probe {
 	int64_t now, last_lost;
 	uint64_t rng;
 	bool changed, stopping;
+	daemon_probe_other_fn *other; /* issue 5: reports */
+	void *other_arg;
 };
 
 static double now_real(void)
@@ -691,11 +694,22 @@ static const char *take_return(struct daemon_probe *p, const struct daemon_inbou
 	return NULL;
 }
 
+/* Neither a probe nor a bounce: the other consumer's kind (NULL: later), or "unknown". */
+static const char *other(struct daemon_probe *p, const struct daemon_inbound_row *in)
+{
+	return p->other != NULL ? p->other(p->other_arg, in) : "unknown";
+}
+
 static const char *classify(struct daemon_probe *p, const struct daemon_inbound_row *in)
 {
 	char tok[MAIL_PROBE_TOKEN_LEN + 1] = "";
-	bool verp = verp_token(p, in->rcpts, tok);
+	bool verp;
 
+	/* Mail to a [reports] address is a report whatever its envelope: RFC 6591
+	   failure reports may come with the null reverse-path (RFC 5321 4.5.5). */
+	if (p->other != NULL && daemon_config_report_rcpts_match(p->cfg, in->rcpts))
+		return p->other(p->other_arg, in);
+	verp = verp_token(p, in->rcpts, tok);
 	if (verp || in->mail_from[0] == '\0') {
 		struct mail_dsn dsn;
 
@@ -705,7 +719,7 @@ static const char *classify(struct daemon_probe *p, const struct daemon_inbound_
 			if (dsn.kind == MAIL_DSN_BOUNCE)
 				kind = take_bounce(p, &dsn, verp ? tok : NULL);
 			else if (dsn.kind != MAIL_DSN_NONE)
-				kind = "unknown"; /* RFC 3834 auto-reply, RFC 5965 report */
+				kind = other(p, in); /* RFC 3834 auto-reply, RFC 5965 report */
 			mail_dsn_free(&dsn);
 			if (kind != NULL)
 				return kind;
@@ -713,7 +727,7 @@ static const char *classify(struct daemon_probe *p, const struct daemon_inbound_
 	}
 	if (mail_probe_token_find(in->data, in->len, tok))
 		return take_return(p, in, tok);
-	return "unknown";
+	return other(p, in);
 }
 
 static void process_inbound(struct daemon_probe *p)
@@ -801,6 +815,12 @@ void daemon_probe_reload(struct daemon_probe *p, const struct daemon_config *cfg
 	make_slots(p, now);
 	if (p->w != NULL)
 		daemon_probe_worker_set_dns(p->w, &cfg->dns.opts);
+}
+
+void daemon_probe_set_other(struct daemon_probe *p, daemon_probe_other_fn *fn, void *arg)
+{
+	p->other = fn;
+	p->other_arg = arg;
 }
 
 void daemon_probe_set_runner(struct daemon_probe *p, daemon_probe_runner_fn *fn, void *arg)

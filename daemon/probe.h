@@ -89,6 +89,20 @@ void daemon_probe_stop(struct daemon_probe *p, int64_t now);
 void daemon_probe_free(struct daemon_probe *p);
 
 /*
+ * The consumer of inbound messages that are not probes or bounces (issue 5:
+ * daemon_reports_inbound).  It gets every message addressed to a [reports]
+ * address first (whatever its envelope: a failure report may have the null
+ * reverse-path), and then every message that is neither a probe nor a bounce
+ * (auto-replies and RFC 5965 feedback reports included).  It returns the
+ * kind the row is marked processed with ("report", "unknown" ...), or NULL
+ * to leave the row pending and be asked again at the next turn (a transient
+ * store failure).  Unset: such messages are "unknown".
+ */
+struct daemon_inbound_row;
+typedef const char *daemon_probe_other_fn(void *arg, const struct daemon_inbound_row *in);
+void daemon_probe_set_other(struct daemon_probe *p, daemon_probe_other_fn *fn, void *arg);
+
+/*
  * Test seam (tests/daemon/test_probe): fn(arg, job, out) runs each job at
  * once on the calling thread instead of the worker, filling *out as the
  * worker would (job is cleared afterwards).  Set before the first run.

@@ -53,12 +53,18 @@ static void acc_free(struct accept_set *a)
 	memset(a, 0, sizeof *a);
 }
 
+/* The [listener] addresses and the [reports] ones (issue 5: rua/ruf/TLS-RPT
+   mail arrives there; their domains are served like the others). */
 static void acc_from(struct accept_set *a, const struct daemon_config *cfg)
 {
-	a->n = cfg->listener.n_addresses;
+	size_t nl = cfg->listener.n_addresses;
+
+	a->n = nl + cfg->reports.n_addresses;
 	a->addr = xcalloc(a->n + 1, sizeof *a->addr);
-	for (size_t i = 0; i < a->n; i++)
+	for (size_t i = 0; i < nl; i++)
 		a->addr[i] = xstrdup(cfg->listener.addresses[i]);
+	for (size_t i = nl; i < a->n; i++)
+		a->addr[i] = xstrdup(cfg->reports.addresses[i - nl]);
 	a->bounce_domain = cfg->probe.bounce_domain ? xstrdup(cfg->probe.bounce_domain) : NULL;
 	a->verp_local = xstrdup(cfg->probe.verp_local ? cfg->probe.verp_local : "bounce");
 }

@@ -5,9 +5,11 @@
 #include <config.h> /* autoconf's (PACKAGE_VERSION) */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/alert.h"
+#include "daemon/report_analysis.h"
 #include "daemon/snapbuild.h"
 #include "daemon/store_alert.h"
 #include "daemon/store_outbox.h"
@@ -336,6 +338,51 @@ static void add_probes(struct daemon_store *st, const struct daemon_config_domai
 	daemon_store_probe_rows_free(v, n);
 }
 
+/*
+ * The domain's own DMARC record, from the evidence of the last dmarc check
+ * ("_dmarc.<name> TXT: <record> | <record>"): the v=DMARC1 one, NULL when
+ * the check saw none at _dmarc.<name> itself (a policy inherited from the
+ * organisational domain is not this domain's record to rewrite).
+ */
+static char *dmarc_record(const struct web_domain *wd)
+{
+	for (size_t i = 0; i < wd->n_findings; i++) {
+		const struct web_finding *f = &wd->findings[i];
+		char *want;
+		const char *p, *end;
+		size_t wl;
+
+		if (strcmp(f->check, "dmarc") != 0 || f->evidence == NULL)
+			continue;
+		want = xasprintf("_dmarc.%s TXT: ", wd->name);
+		wl = strlen(want);
+		p = f->evidence_len > wl && strncasecmp(f->evidence, want, wl) == 0
+			? f->evidence + wl
+			: NULL;
+		free(want);
+		for (; p != NULL && *p; p = end ? end + 3 : NULL) {
+			end = strstr(p, " | ");
+			if (strncasecmp(p, "v=DMARC1", 8) == 0)
+				return end ? xmemdup0(p, (size_t)(end - p)) : xstrdup(p);
+		}
+	}
+	return NULL;
+}
+
+/* Issue 5: DMARC / TLS-RPT reports (NULL for a domain that never had one). */
+static void add_reports(const struct daemon_config *cfg, struct daemon_store *st,
+			const struct daemon_config_domain *d, struct web_domain *wd, int64_t now)
+{
+	char *rec = dmarc_record(wd);
+
+	if (daemon_report_analyse(st, cfg, d, rec, now, &wd->reports) != ERR_OK) {
+		log_warn("snapshot", "reports-failed domain=%s error=\"%s\"", d->name,
+			 daemon_store_errmsg(st));
+		wd->reports = NULL;
+	}
+	free(rec);
+}
+
 static void add_domain(const struct daemon_config *cfg, struct daemon_store *st,
 		       const struct daemon_engine *eng, const struct daemon_config_domain *d,
 		       struct web_domain *wd, int64_t now)
@@ -349,6 +396,7 @@ static void add_domain(const struct daemon_config *cfg, struct daemon_store *st,
 	add_history(st, wd);
 	add_episodes(cfg, st, d->name, &wd->episodes, &wd->n_episodes);
 	add_probes(st, d, wd);
+	add_reports(cfg, st, d, wd, now);
 }
 
 struct web_snapshot *daemon_snapbuild(const struct daemon_config *cfg, struct daemon_store *st,

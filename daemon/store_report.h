@@ -34,6 +34,11 @@
  *
  * Windows: a report row counts in the window [since, now] when its date
  * range ends after since (reports are daily; their end is what matters).
+ * The reading functions are in daemon/store_report_query.h (included here).
+ *
+ * What it does not: parse (mail/report*), judge (daemon/report_analysis),
+ * resolve names (daemon/report_worker).  RFC 7489 7.2 / RFC 9990 (aggregate),
+ * RFC 8460 4 (TLS-RPT), RFC 6591 (failure reports).
  */
 #ifndef MAILPULSE_DAEMON_STORE_REPORT_H
 #define MAILPULSE_DAEMON_STORE_REPORT_H
@@ -44,142 +49,97 @@
 
 #include "common/err.h"
 #include "daemon/store.h"
+#include "daemon/store_report_query.h"
 #include "mail/report.h"
 
 /* The head of one report, before its content. */
 struct daemon_report_head {
-	const char *kind;	   /* "aggregate" "tlsrpt" "failure" */
-	const char *reporter;	   /* org_name / organization-name / reporting MTA */
+	const char *kind;	    /* "aggregate" "tlsrpt" "failure" */
+	const char *reporter;	    /* org_name / organization-name / reporting MTA */
 	const char *reporter_email; /* "" */
-	const char *report_id;	   /* failure reports: sha256 hex of the report bytes */
-	const char *domain;	   /* policy domain, lower case; TLS-RPT: first policy-domain */
-	int64_t begin, end;	   /* date range (failure: arrival, arrival) */
-	const char *source;	   /* "listener" "imap:NAME" "drop" "api" */
-	const char *container;	   /* "email>zip>xml" ... */
-	int64_t received;	   /* unix seconds */
+	const char *report_id;	    /* failure reports: sha256 hex of the report bytes */
+	const char *domain;	    /* policy domain, lower case; TLS-RPT: first policy-domain */
+	int64_t begin, end;	    /* date range (failure: arrival, arrival) */
+	const char *source;	    /* "listener" "imap:NAME" "drop" "api" */
+	const char *container;	    /* "email>zip>xml" ... */
+	int64_t received;	    /* unix seconds */
 	/* aggregate only: policy_published */
 	const char *policy_p, *policy_sp; /* "" */
 	int pct;			  /* -1 absent */
 	char adkim, aspf;		  /* 'r' 's', 0 for non-aggregate */
 };
 
+/* Longest text field of a report kept (reporter, report id, header_from ...);
+   domains and sources are at most DAEMON_STORE_MAX_NAME (255) bytes. */
+#define DAEMON_STORE_REPORT_MAX_FIELD 4096
+/* Largest message / session count of one record or policy (ERR_LIMIT above):
+   real counts are far below, and sums over years of rows then stay exact. */
+#define DAEMON_STORE_REPORT_MAX_COUNT 4294967295u
+/* How far after its arrival (received) a report's date range may end
+   (clock skew, time zones); later is ERR_INVAL. */
+#define DAEMON_STORE_REPORT_MAX_FUTURE (7 * 86400)
+
 /*
  * Insert the head (inside the caller's transaction).  *dup true and *id 0
  * when (kind, reporter, report_id) is already stored: the caller rolls back
- * and counts a duplicate.  ERR_INVAL on missing/oversized fields.
+ * and counts a duplicate.  ERR_INVAL on a missing (NULL or "") kind,
+ * reporter, report id, domain or source, an unknown kind, a bad pct or
+ * received, a negative date or one ending more than
+ * DAEMON_STORE_REPORT_MAX_FUTURE after received; ERR_LIMIT on an oversized
+ * field.  Strings are borrowed.
  */
 enum mp_err daemon_store_report_open(struct daemon_store *s, const struct daemon_report_head *h,
 				     int64_t *id, bool *dup) MP_WUR;
-/* One aggregate record of report id (m is the report's meta). */
+/*
+ * One aggregate record of report id (m is the report's meta; unused: the
+ * row takes the domain and date range of the reports row).  Stores the
+ * reporter's verdicts (dmarc_pass = policy_evaluated dkim or spf pass,
+ * auth_pass = some auth_results dkim/spf pass) and the auth results as
+ * text.  No savepoint: one cached INSERT per call, so ~300k rows of a
+ * 100 MB report go in quickly.  ERR_NOTFOUND when id is not an aggregate
+ * report; ERR_INVAL / ERR_LIMIT for a missing source IP or header_from, an
+ * oversized field or a count above DAEMON_STORE_REPORT_MAX_COUNT.
+ */
 enum mp_err daemon_store_report_add_row(struct daemon_store *s, int64_t id,
 					const struct mail_agg_meta *m,
 					const struct mail_agg_record *r) MP_WUR;
-/* The TLS report's policies and failure details. */
+/* The TLS report's policies and failure details (all or none of them);
+   ERR_NOTFOUND when id is not a TLS report. */
 enum mp_err daemon_store_report_add_tlsrpt(struct daemon_store *s, int64_t id,
 					   const struct mail_tlsrpt *t) MP_WUR;
-/* One failure report. */
+/* One failure report (its domain: reported_domain, else the head's; its
+   arrival: f->arrival, else the head's begin).  ERR_NOTFOUND when id is not
+   a failure report. */
 enum mp_err daemon_store_report_add_failure(struct daemon_store *s, int64_t id,
 					    const struct mail_arf *f) MP_WUR;
-/* Last write of a report: its record and message totals; bumps report_counters. */
+/*
+ * Last write of a report, called once: its record and message totals; for
+ * an aggregate report bumps report_counters by the stored rows' pass and
+ * fail messages, and queues its new source IPs for reverse DNS.
+ * ERR_NOTFOUND for an unknown id.
+ */
 enum mp_err daemon_store_report_finish(struct daemon_store *s, int64_t id, uint64_t records,
 				       uint64_t messages) MP_WUR;
 
-/* A rejected input, kept in the quarantine (its own transaction). */
+/* A rejected input, kept in the quarantine (its own transaction, or a
+   savepoint in the caller's batch).  source and reason required; file may
+   be NULL. */
 enum mp_err daemon_store_report_reject_add(struct daemon_store *s, int64_t at, const char *source,
 					   const char *file, const char *reason) MP_WUR;
 
-/* ---- reading ---- */
-
-/* Message totals of domain's aggregate rows in the window. */
-struct daemon_report_totals {
-	uint64_t reports;
-	uint64_t messages;
-	uint64_t pass;	       /* DMARC pass: policy_evaluated dkim or spf = pass */
-	uint64_t dkim_pass;    /* policy_evaluated dkim = pass (aligned DKIM) */
-	uint64_t spf_pass;     /* policy_evaluated spf = pass (aligned SPF) */
-	uint64_t auth_pass;    /* DMARC fail, but some auth_results dkim or spf passed
-				  (authorised, misaligned) */
-	uint64_t quarantined, rejected; /* disposition applied */
-};
-enum mp_err daemon_store_report_totals(struct daemon_store *s, const char *domain, int64_t since,
-				       struct daemon_report_totals *out) MP_WUR;
-
-/* Per UTC day (day = unix seconds / 86400) totals, oldest first, days with
-   data only. */
-struct daemon_report_day {
-	int64_t day;
-	uint64_t messages, pass;
-};
-enum mp_err daemon_store_report_days(struct daemon_store *s, const char *domain, int64_t since,
-				     struct daemon_report_day **out, size_t *n) MP_WUR;
-
-/* One sending source of domain in the window (grouped by source IP). */
-struct daemon_report_source {
-	char *ip;	 /* owned */
-	char *ptr;	 /* owned, "" when unknown (not yet resolved or no PTR) */
-	char *base;	 /* organisational domain of ptr, owned, "" */
-	char *reporters; /* distinct reporters, comma separated, owned */
-	char *header_from; /* most common header_from, owned */
-	char *auth_domains; /* DKIM d= / SPF domains that passed, comma separated, owned */
-	uint64_t messages, pass, auth_pass;
-	int64_t first_seen; /* earliest date-range begin of this IP for this domain, ever */
-	int64_t last_seen;
-};
-/* Sources of domain in the window, most messages first, at most max. */
-enum mp_err daemon_store_report_sources(struct daemon_store *s, const char *domain, int64_t since,
-					size_t max, struct daemon_report_source **out,
-					size_t *n) MP_WUR;
-void daemon_store_report_sources_free(struct daemon_report_source *v, size_t n);
-
-/* One TLS-RPT policy line in the window, summed per (reporter, type, policy domain). */
-struct daemon_tlsrpt_sum {
-	char *reporter, *policy_type, *policy_domain; /* owned */
-	uint64_t success, failure;
-	char *failure_types; /* "certificate-expired:3,starttls-not-supported:1", owned */
-};
-enum mp_err daemon_store_report_tlsrpt(struct daemon_store *s, const char *domain, int64_t since,
-				       struct daemon_tlsrpt_sum **out, size_t *n) MP_WUR;
-void daemon_store_report_tlsrpt_free(struct daemon_tlsrpt_sum *v, size_t n);
-
-/* The last reports of domain (any kind), newest received first. */
-struct daemon_report_item {
-	char *kind, *reporter, *report_id, *source, *container; /* owned */
-	int64_t begin, end, received;
-	uint64_t records, messages;
-};
-enum mp_err daemon_store_report_recent(struct daemon_store *s, const char *domain, size_t max,
-				       struct daemon_report_item **out, size_t *n) MP_WUR;
-void daemon_store_report_items_free(struct daemon_report_item *v, size_t n);
-
-/* The last failure reports of domain, newest first. */
-struct daemon_report_failure {
-	int64_t arrival, received;
-	char *reporter, *source_ip, *auth_failure, *from, *subject; /* owned */
-	char *dkim_domain, *delivery_result, *identity_alignment;   /* owned */
-};
-enum mp_err daemon_store_report_failures(struct daemon_store *s, const char *domain, size_t max,
-					 struct daemon_report_failure **out, size_t *n) MP_WUR;
-void daemon_store_report_failures_free(struct daemon_report_failure *v, size_t n);
-
-/* Rejected inputs since `since` (all domains: a rejected report has none). */
-enum mp_err daemon_store_report_rejects_count(struct daemon_store *s, int64_t since,
-					      uint64_t *n) MP_WUR;
-
-/* Cumulative messages of domain with DMARC pass and fail (for the counter). */
-enum mp_err daemon_store_report_counters(struct daemon_store *s, const char *domain,
-					 uint64_t *pass, uint64_t *fail) MP_WUR;
-
 /* ---- reverse DNS of sources ---- */
 
-/* Up to max source IPs with no report_rdns row, or one older than stale_before. */
-enum mp_err daemon_store_report_rdns_missing(struct daemon_store *s, int64_t stale_before,
-					     size_t max, char ***ips, size_t *n) MP_WUR;
 /* Record the answer ("" ptr/base: no PTR). */
 enum mp_err daemon_store_report_rdns_set(struct daemon_store *s, const char *ip, const char *ptr,
 					 const char *base, int64_t now) MP_WUR;
 
-/* Retention: reports whose date range ended before `before`, with their rows
-   (chunked transactions). */
+/*
+ * Retention: reports whose date range ended before `before`, with their
+ * rows, TLS policies and failures, plus rejects older than before and the
+ * reverse DNS of IPs no report mentions any more (chunked transactions;
+ * not inside a batch).  report_counters are kept.  *deleted (may be NULL):
+ * reports removed.
+ */
 enum mp_err daemon_store_report_prune(struct daemon_store *s, int64_t before,
 				      uint64_t *deleted) MP_WUR;
 

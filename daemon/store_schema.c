@@ -216,6 +216,134 @@ static const char SQL_V5[] =
 	"CREATE INDEX probes_by_domain ON probes (domain, created);"
 	"CREATE INDEX probes_open ON probes (state)"
 	" WHERE state IN ('pending','submitted','received');";
+
+/*
+ * Reports (issue 5, daemon/store_report).  reports: one row per accepted
+ * report, deduplicated by (kind, reporter, report_id).  report_rows: one
+ * row per aggregate <record>, with the report's domain and date range
+ * copied so the window queries read one table; dmarc_pass (policy_evaluated
+ * dkim or spf pass) and auth_pass (some auth_results dkim/spf pass) are
+ * stored as 0/1 so the queries are plain sums.  report_rdns holds every
+ * source IP seen (resolved_at NULL until the worker resolved it).
+ * report_counters is never pruned (a Prometheus counter never goes down).
+ */
+static const char SQL_V6[] =
+	"CREATE TABLE reports ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('aggregate','tlsrpt','failure')),"
+	" reporter TEXT NOT NULL,"
+	" reporter_email TEXT NOT NULL DEFAULT '',"
+	" report_id TEXT NOT NULL,"
+	" domain TEXT NOT NULL,"
+	" range_begin INTEGER NOT NULL,"
+	" range_end INTEGER NOT NULL,"
+	" source TEXT NOT NULL,"
+	" container TEXT NOT NULL DEFAULT '',"
+	" received INTEGER NOT NULL,"
+	" policy_p TEXT NOT NULL DEFAULT '',"
+	" policy_sp TEXT NOT NULL DEFAULT '',"
+	" pct INTEGER,"				/* NULL: absent */
+	" adkim TEXT NOT NULL DEFAULT '',"
+	" aspf TEXT NOT NULL DEFAULT '',"
+	" records INTEGER NOT NULL DEFAULT 0,"
+	" messages INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (kind, reporter, report_id));"
+	"CREATE INDEX reports_by_domain ON reports (domain, received);"
+	"CREATE INDEX reports_by_end ON reports (range_end);"
+
+	"CREATE TABLE report_rows ("
+	" id INTEGER PRIMARY KEY,"
+	" report INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,"
+	" domain TEXT NOT NULL,"
+	" range_begin INTEGER NOT NULL,"
+	" range_end INTEGER NOT NULL,"
+	" source_ip TEXT NOT NULL,"
+	" count INTEGER NOT NULL CHECK (count >= 0),"
+	" disposition TEXT NOT NULL,"
+	" dkim_eval TEXT NOT NULL,"
+	" spf_eval TEXT NOT NULL,"
+	" dmarc_pass INTEGER NOT NULL CHECK (dmarc_pass IN (0, 1)),"
+	" auth_pass INTEGER NOT NULL CHECK (auth_pass IN (0, 1)),"
+	" header_from TEXT NOT NULL,"
+	" envelope_from TEXT NOT NULL DEFAULT '',"
+	" reason_types TEXT NOT NULL DEFAULT '',"
+	" dkim_auth TEXT NOT NULL DEFAULT '',"	/* "d=example.com s=sel pass, ..." */
+	" spf_auth TEXT NOT NULL DEFAULT '',"	/* "example.com mfrom pass, ..." */
+	" auth_domains TEXT NOT NULL DEFAULT '');" /* domains whose DKIM/SPF passed */
+	"CREATE INDEX report_rows_by_end ON report_rows (domain, range_end);"
+	"CREATE INDEX report_rows_by_ip ON report_rows (domain, source_ip, range_begin);"
+	"CREATE INDEX report_rows_by_report ON report_rows (report);"
+
+	"CREATE TABLE tlsrpt_policies ("
+	" id INTEGER PRIMARY KEY,"
+	" report INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,"
+	" domain TEXT NOT NULL,"		/* policy_domain, or the report's domain */
+	" range_begin INTEGER NOT NULL,"
+	" range_end INTEGER NOT NULL,"
+	" reporter TEXT NOT NULL,"
+	" policy_type TEXT NOT NULL,"
+	" policy_domain TEXT NOT NULL,"
+	" policy_string TEXT NOT NULL DEFAULT '',"
+	" mx_host TEXT NOT NULL DEFAULT '',"
+	" success INTEGER NOT NULL CHECK (success >= 0),"
+	" failure INTEGER NOT NULL CHECK (failure >= 0));"
+	"CREATE INDEX tlsrpt_policies_by_end ON tlsrpt_policies (domain, range_end);"
+	"CREATE INDEX tlsrpt_policies_by_report ON tlsrpt_policies (report);"
+
+	"CREATE TABLE tlsrpt_failures ("
+	" id INTEGER PRIMARY KEY,"
+	" policy INTEGER NOT NULL REFERENCES tlsrpt_policies (id) ON DELETE CASCADE,"
+	" result_type TEXT NOT NULL,"
+	" sending_mta_ip TEXT NOT NULL DEFAULT '',"
+	" receiving_ip TEXT NOT NULL DEFAULT '',"
+	" receiving_mx_hostname TEXT NOT NULL DEFAULT '',"
+	" additional_information TEXT NOT NULL DEFAULT '',"
+	" failure_reason_code TEXT NOT NULL DEFAULT '',"
+	" count INTEGER NOT NULL CHECK (count >= 0));"
+	"CREATE INDEX tlsrpt_failures_by_policy ON tlsrpt_failures (policy);"
+
+	"CREATE TABLE report_failures ("
+	" id INTEGER PRIMARY KEY,"
+	" report INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,"
+	" domain TEXT NOT NULL,"
+	" arrival INTEGER NOT NULL,"
+	" received INTEGER NOT NULL,"
+	" reporter TEXT NOT NULL,"
+	" source_ip TEXT NOT NULL DEFAULT '',"
+	" auth_failure TEXT NOT NULL DEFAULT '',"
+	" from_addr TEXT NOT NULL DEFAULT '',"
+	" subject TEXT NOT NULL DEFAULT '',"
+	" message_id TEXT NOT NULL DEFAULT '',"
+	" mail_from TEXT NOT NULL DEFAULT '',"
+	" rcpt_to TEXT NOT NULL DEFAULT '',"
+	" dkim_domain TEXT NOT NULL DEFAULT '',"
+	" dkim_selector TEXT NOT NULL DEFAULT '',"
+	" spf_dns TEXT NOT NULL DEFAULT '',"
+	" delivery_result TEXT NOT NULL DEFAULT '',"
+	" identity_alignment TEXT NOT NULL DEFAULT '',"
+	" auth_results TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX report_failures_by_domain ON report_failures (domain, arrival);"
+	"CREATE INDEX report_failures_by_report ON report_failures (report);"
+
+	"CREATE TABLE report_rdns ("
+	" ip TEXT PRIMARY KEY,"
+	" ptr TEXT NOT NULL DEFAULT '',"
+	" base TEXT NOT NULL DEFAULT '',"
+	" resolved_at INTEGER) WITHOUT ROWID;"	/* NULL: not resolved yet */
+
+	"CREATE TABLE report_rejects ("
+	" id INTEGER PRIMARY KEY,"
+	" at INTEGER NOT NULL,"
+	" source TEXT NOT NULL,"
+	" file TEXT NOT NULL DEFAULT '',"
+	" reason TEXT NOT NULL);"
+	"CREATE INDEX report_rejects_by_time ON report_rejects (at);"
+
+	"CREATE TABLE report_counters ("
+	" domain TEXT NOT NULL,"
+	" result TEXT NOT NULL CHECK (result IN ('pass','fail')),"
+	" messages INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (domain, result)) WITHOUT ROWID;";
 /* clang-format on */
 
 static const struct daemon_store_migration migrations[] = {
@@ -224,6 +352,7 @@ static const struct daemon_store_migration migrations[] = {
     {3, "alert engine state per channel, episode of a transition", SQL_V3},
     {4, "SPF lookup tree of the last results", SQL_V4},
     {5, "probes and inbound messages", SQL_V5},
+    {6, "DMARC aggregate, failure and TLS-RPT reports", SQL_V6},
 };
 
 const struct daemon_store_migration *daemon_store_schema_migrations(size_t *n)

@@ -2,7 +2,8 @@
  * mail/imap: seed boxes (see imap.h for the contract).  One poll is one
  * IMAP session (common/fetch, libcurl): CAPABILITY, then per folder
  * UID SEARCH HEADER X-Mailpulse-Probe "" (RFC 9051 6.4.4: an empty string
- * matches every message that has the field), UID FETCH of the RFC822.SIZE
+ * matches every message that has the field; UID SEARCH ALL for a report
+ * mailbox, all_messages, where no token is looked for), UID FETCH of the RFC822.SIZE
  * of what matched, UID FETCH BODY[] of each message that fits, then
  * UID STORE +FLAGS.SILENT (\Deleted) and UID EXPUNGE (RFC 4315 2.1, or
  * IMAP4rev2) or EXPUNGE for the ones kept when delete_found is set.
@@ -366,6 +367,10 @@ static enum mp_err cmd(struct poll *p, const char *folder, const char *request, 
 	    .folder = folder, .request = request, .uid = uid, .max = max};
 	enum mp_err e;
 
+	if (p->o->cancel != NULL && __atomic_load_n(p->o->cancel, __ATOMIC_RELAXED)) {
+		fail(p, folder, ERR_NET, "cancelled: the daemon is stopping");
+		return ERR_NET;
+	}
 	c.timeout_ms = remaining_ms(p);
 	if (c.timeout_ms == 0) {
 		fail(p, folder, ERR_TIMEOUT, "the poll ran out of time");
@@ -469,7 +474,8 @@ static enum mp_err fetch_one(struct poll *p, const struct mail_imap_folder *f, u
 		return ERR_OK;
 	if (e != ERR_OK)
 		return e;
-	if (!mail_probe_token_find(data, len, tok)) {
+	tok[0] = '\0';
+	if (!p->o->all_messages && !mail_probe_token_find(data, len, tok)) {
 		add_skip(p, f, uid, len, MAIL_IMAP_SKIP_NO_TOKEN);
 		free(data);
 		return ERR_OK;
@@ -513,10 +519,12 @@ static void poll_folder(struct poll *p, const struct mail_imap_folder *f)
 	uint64_t sizes[MAIL_IMAP_MAX_MESSAGES];
 	size_t n = 0, total = 0, n_kept = 0, len = 0;
 	char *data = NULL;
+	/* RFC 9051 6.4.4: HEADER field "" matches every message with the field;
+	   ALL matches every message (a report mailbox, all_messages). */
+	const char *search =
+	    p->o->all_messages ? "UID SEARCH ALL" : "UID SEARCH HEADER " MAIL_PROBE_HEADER " \"\"";
 
-	/* RFC 9051 6.4.4: HEADER field "" matches every message with the field. */
-	if (cmd(p, f->name, "UID SEARCH HEADER " MAIL_PROBE_HEADER " \"\"", 0, SEARCH_MAX, &data,
-		&len) != ERR_OK)
+	if (cmd(p, f->name, search, 0, SEARCH_MAX, &data, &len) != ERR_OK)
 		return;
 	if (mail_imap_parse_search(data, len, uids, MAIL_IMAP_MAX_MESSAGES, &n, &total) != ERR_OK) {
 		fail(p, f->name, ERR_PARSE, "the server's SEARCH reply does not parse");

@@ -3,7 +3,8 @@
  * spam/junk folder of a mailbox at a real provider (Gmail, Outlook ... with
  * app passwords) over IMAPS (RFC 9051 / RFC 3501) through libcurl
  * (common/fetch owns <curl/curl.h>), finds probe messages by token
- * (UID SEARCH HEADER X-Mailpulse-Probe ""), fetches them whole, records the
+ * (UID SEARCH HEADER X-Mailpulse-Probe ""), or every message of a report
+ * mailbox (all_messages, issue 5: UID SEARCH ALL), fetches them whole, records the
  * folder they were in, and deletes them (UID STORE +FLAGS \Deleted, then
  * UID EXPUNGE when UIDPLUS is offered, else EXPUNGE), either inside the
  * poll (delete_found) or afterwards by UID (mail_imap_delete), once the
@@ -54,6 +55,16 @@ struct mail_imap_opts {
 				deletes with mail_imap_delete() once the messages are stored */
 	size_t max_message;  /* bytes per message fetched (default 1 MiB; larger ones skipped) */
 	unsigned timeout_ms; /* whole poll (default 60 s) */
+	/* Added for issue 5 (report mailboxes): fetch every message of each
+	   folder (UID SEARCH ALL) instead of the probes only; no token is
+	   looked for (msgs[i].token is ""), the max_message cap still skips
+	   (MAIL_IMAP_SKIP_TOO_BIG).  false: the probe search of issue 4. */
+	bool all_messages;
+	/* Added for issue 5: a stop switch (NULL: none) another thread may set
+	   (read with __atomic_load_n); once true, the session ends before its
+	   next command with ERR_NET, cause ERR_NET, error "cancelled".  A
+	   command already sent still runs to its end or the timeout. */
+	const bool *cancel;
 };
 
 struct mail_imap_msg {
@@ -62,7 +73,8 @@ struct mail_imap_msg {
 	unsigned long uid;
 	char *data; /* the whole message (RFC822), owned */
 	size_t len;
-	char token[MAIL_PROBE_TOKEN_LEN + 1]; /* its probe token (mail_probe_token_find) */
+	char token[MAIL_PROBE_TOKEN_LEN + 1]; /* its probe token (mail_probe_token_find);
+						 "" with all_messages */
 };
 
 /* Why a message that matched the search was left alone (and not deleted). */
@@ -108,9 +120,10 @@ struct mail_imap_result {
  * name with CR/LF).  A folder that cannot be selected is reported and the
  * next one still searched; a connection, TLS, login or timeout failure
  * ends the poll.  Only messages that carry a well-formed token are kept and
- * deleted; the rest go to out->skipped.  Without UIDPLUS (RFC 4315) or
- * IMAP4rev2 the deletion is a plain EXPUNGE, which also removes anything
- * else already flagged \Deleted in that folder.
+ * deleted; the rest go to out->skipped (with all_messages every message
+ * that fits max_message is kept, and deleted when delete_found says so).  Without UIDPLUS (RFC
+ * 4315) or IMAP4rev2 the deletion is a plain EXPUNGE, which also removes anything else already
+ * flagged \Deleted in that folder.
  */
 enum mp_err mail_imap_poll(const struct mail_imap_opts *o, struct mail_imap_result *out) MP_WUR;
 /*

@@ -76,7 +76,8 @@ struct mail_report_where {
  * rejected it, with why; a sink that stores records must therefore
  * buffer or roll back until end().  Any callback returning non-ERR_OK
  * aborts that report (end() is still called with that error).  Members may
- * be NULL.
+ * be NULL.  sum is the aggregate parser's summary for an aggregate report,
+ * NULL for the other kinds; why is "" when verdict is ERR_OK.
  */
 struct mail_report_sink {
 	enum mp_err (*begin)(void *arg, const struct mail_report_where *w);
@@ -94,16 +95,22 @@ struct mail_report_outcome {
 	unsigned reports;  /* begin() calls */
 	unsigned accepted; /* end() with ERR_OK */
 	unsigned rejected; /* end() with an error */
+	unsigned unreadable; /* inputs or attachments that could not be unwrapped before
+				their kind was known (corrupt or nested archive, a bomb in
+				the first bytes, an attachment over the size cap): no sink
+				call, but they count as rejections */
 	enum mail_report_kind first_kind; /* kind of the first report, NONE if none */
 	char why[256];	   /* why the input held no report, or the first rejection */
 };
 
 /*
- * Read every report in [p, p+len).  lim NULL: defaults.  Returns ERR_OK when
- * at least one report was found and every report found was valid;
- * ERR_NOTFOUND when the input holds no report (out->why says what it is);
- * otherwise the first rejection's error (ERR_PARSE, ERR_LIMIT ...).  The
- * sink has seen everything either way.
+ * Read every report in [p, p+len) (borrowed for the call).  lim NULL:
+ * defaults; sink NULL: validate only.  Returns ERR_OK when at least one
+ * report was found and every report found was valid; ERR_NOTFOUND when the
+ * input holds no report (out->why says what it is); otherwise the first
+ * rejection's error (ERR_PARSE, ERR_LIMIT, ERR_IO ...), including an
+ * unreadable part.  The sink has seen everything either way, and *out is
+ * filled in every case (it is a tally, not a result).
  */
 enum mp_err mail_report_parse_mem(const char *p, size_t len, const struct mail_report_limits *lim,
 				  const struct mail_report_sink *sink,

@@ -24,6 +24,19 @@
  * MAIL_AGG_RES_OTHER, not an error.  Unknown elements (extensions, RFC 9990
  * additions) are skipped.
  *
+ * Leniencies, each seen in real reports: an empty org_name is replaced by
+ * the domain of report_metadata/email (an error only when both are empty);
+ * RFC 9990's disposition "pass" is MAIL_AGG_DISP_NONE; SPF "hardfail" is
+ * MAIL_AGG_RES_FAIL; a garbled pct is -1 (absent), adkim/aspf other than
+ * "s" are 'r'.  Strict: row/count is a decimal integer 0..2^53 (no sign,
+ * no garbage), date_range begin/end are decimal and begin <= end,
+ * source_ip is an IPv4 or IPv6 literal (no zone), header_from is not empty.
+ *
+ * Process-wide effects, once (pthread_once): xmlInitParser() and an
+ * external entity loader that loads nothing.  Safe to call from several
+ * threads at once (libxml2's error handler is per thread; we set and
+ * restore it around each parse).
+ *
  * All or nothing: a document that fails anywhere (not well-formed, invalid
  * UTF-8, a cap, a missing required element) returns ERR_PARSE or ERR_LIMIT
  * with why set, even if records were already delivered; the caller (which
@@ -79,6 +92,7 @@ struct mail_agg_meta {
 	int pct;		   /* 0..100, -1 when absent */
 	const char *testing;	   /* RFC 9990 <testing>, "" */
 	const char *discovery;	   /* RFC 9990 <discovery_method>, "" */
+	const char *fo;		   /* policy_published/fo as written, "" (added) */
 };
 
 /* One <dkim> or <spf> of auth_results. */
@@ -111,8 +125,8 @@ struct mail_agg_record {
 
 struct mail_agg_limits {
 	uint64_t max_bytes;   /* input bytes read (0 = 64 MiB) */
-	unsigned max_depth;   /* element nesting (0 = 16) */
-	size_t max_text;      /* bytes of one element's text (0 = 4096) */
+	unsigned max_depth;   /* element nesting (0 = 16; at most 255) */
+	size_t max_text;      /* bytes of one element's text (0 = 4096; at most 1 MiB) */
 	uint64_t max_records; /* (0 = 1,000,000) */
 };
 
@@ -148,8 +162,7 @@ enum mp_err mail_report_agg_parse(mail_agg_read_fn *rd, void *ctx,
 				  struct mail_agg_summary *sum, char *why, size_t whysz) MP_WUR;
 
 /* The same over a buffer. */
-enum mp_err mail_report_agg_parse_mem(const char *p, size_t len,
-				      const struct mail_agg_limits *lim,
+enum mp_err mail_report_agg_parse_mem(const char *p, size_t len, const struct mail_agg_limits *lim,
 				      mail_agg_meta_fn *on_meta, mail_agg_record_fn *on_record,
 				      void *arg, struct mail_agg_summary *sum, char *why,
 				      size_t whysz) MP_WUR;

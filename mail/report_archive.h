@@ -17,6 +17,20 @@
  * are never used as paths.  A gzip stream is read as one member chain.
  * Anything else (raw bytes) passes through unchanged, still capped.
  *
+ * Implementation notes (added by the implementer, see report_archive.c):
+ * the container is chosen by magic bytes only (1f 8b gzip; PK 03 04,
+ * PK 05 06, PK 07 08 zip).  One layer comes off: a zip inside a zip or a
+ * zip inside a gzip comes back as zip bytes; a gzip inside a gzip is
+ * refused (ERR_PARSE "gzip inside gzip": libarchive would unpack both).  A
+ * zip whose header declares more than max_out bytes fails its first read
+ * with ERR_LIMIT before anything is inflated; a zip lying about its size is
+ * still stopped by the counting.  Zip entries must be deflated or stored
+ * (lzma, bzip2, xz, zstd, PPMd: ERR_PARSE).  libarchive's gzip reader does
+ * not check the CRC-32 trailer and ignores trailing bytes.  Symlinks are
+ * recognised only in seekable input (memory, regular files: the central
+ * directory is read); from a pipe a symlink entry reads as its target
+ * name.  Read failures of the descriptor are ERR_IO "read error".
+ *
  * What it does not: look at what the bytes mean (mail/report sniffs them),
  * write files, or extract more than one entry.
  */
@@ -36,7 +50,7 @@ enum mail_archive_kind {
 };
 
 struct mail_archive_limits {
-	uint64_t max_out;  /* decompressed bytes (0 = 64 MiB) */
+	uint64_t max_out;   /* decompressed bytes (0 = 64 MiB) */
 	unsigned max_ratio; /* out / in, checked once out > 1 MiB (0 = 100) */
 };
 
@@ -50,7 +64,12 @@ enum mp_err mail_report_archive_open_mem(const void *p, size_t len,
 					 const struct mail_archive_limits *lim,
 					 struct mail_report_archive **out, char *why,
 					 size_t whysz) MP_WUR;
-/* Open over a file descriptor (read, never closed here): streaming, for big files. */
+/*
+ * Open over a file descriptor (read, never closed here): streaming, for big
+ * files.  The input starts at the descriptor's current offset; a seekable
+ * one is repositioned (lseek) while reading, a pipe is read once in 64 KiB
+ * blocks.  ERR_IO when reading fails.
+ */
 enum mp_err mail_report_archive_open_fd(int fd, const struct mail_archive_limits *lim,
 					struct mail_report_archive **out, char *why,
 					size_t whysz) MP_WUR;

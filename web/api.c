@@ -1,9 +1,11 @@
 /*
  * web/api: JSON documents of a snapshot (see api.h).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common/json.h"
+#include "common/str.h"
 #include "common/xmalloc.h"
 #include "web/api.h"
 #include "web/out.h"
@@ -225,6 +227,255 @@ char *web_api_probes(const struct web_snapshot *s, const struct web_domain *d, b
 	return dump(o, pretty, len);
 }
 
+/* ---- reports (issue 5) ---------------------------------------------- */
+
+/* A JSON integer of an unsigned counter (jansson integers are signed 64-bit). */
+static struct common_json *count(uint64_t v)
+{
+	return common_json_int(v > (uint64_t)INT64_MAX ? INT64_MAX : (long long)v);
+}
+
+static struct common_json *ratio(uint64_t part, uint64_t whole)
+{
+	return whole == 0 ? common_json_null() : common_json_real((double)part / (double)whole);
+}
+
+/* A string that is null when empty ("" means not known in a snapshot). */
+static struct common_json *str_or_null(const char *s)
+{
+	return s == NULL || s[0] == '\0' ? common_json_null() : common_json_string(s, (size_t)-1);
+}
+
+/* "a.example, b.example" -> ["a.example", "b.example"] (empty items dropped). */
+static struct common_json *split_list(const char *s)
+{
+	struct common_json *a = common_json_array();
+
+	while (s != NULL && *s != '\0') {
+		size_t n = strcspn(s, ","), b = 0, e = n;
+
+		while (b < e && s[b] == ' ')
+			b++;
+		while (e > b && s[e - 1] == ' ')
+			e--;
+		if (e > b)
+			common_json_push(a, common_json_string(s + b, e - b));
+		s += n + (s[n] == ',');
+	}
+	return a;
+}
+
+/*
+ * "certificate-expired:3,starttls-not-supported:1" -> [{type, count}]; an
+ * item without a ":N" tail keeps its whole text as type with count null.
+ */
+static struct common_json *failure_types(const char *s)
+{
+	struct common_json *a = common_json_array();
+
+	while (s != NULL && *s != '\0') {
+		size_t n = strcspn(s, ","), colon = n;
+		struct common_json *o;
+		uint64_t v = 0;
+
+		while (colon > 0 && s[colon - 1] != ':')
+			colon--;
+		if (n > 0) {
+			o = common_json_object();
+			if (colon > 1 && colon < n &&
+			    common_str_to_u64(s + colon, n - colon, UINT64_MAX, &v) == ERR_OK) {
+				common_json_set(o, "type", common_json_string(s, colon - 1));
+				common_json_set(o, "count", count(v));
+			} else {
+				common_json_set(o, "type", common_json_string(s, n));
+				common_json_set(o, "count", common_json_null());
+			}
+			common_json_push(a, o);
+		}
+		s += n + (s[n] == ',');
+	}
+	return a;
+}
+
+static struct common_json *report_windows(const struct web_reports *r)
+{
+	struct common_json *a = common_json_array();
+
+	for (size_t i = 0; i < WEB_REPORT_WINDOWS; i++) {
+		const struct web_report_window *w = &r->windows[i];
+		struct common_json *o = common_json_object();
+
+		common_json_set_int(o, "days", w->days);
+		common_json_set(o, "messages", count(w->messages));
+		common_json_set(o, "pass", count(w->pass));
+		common_json_set(o, "dkim_pass", count(w->dkim_pass));
+		common_json_set(o, "spf_pass", count(w->spf_pass));
+		common_json_set(o, "quarantined", count(w->quarantined));
+		common_json_set(o, "rejected", count(w->rejected));
+		common_json_set(o, "ratio",
+				w->ratio < 0 || w->messages == 0 ? common_json_null()
+								 : common_json_real(w->ratio));
+		common_json_push(a, o);
+	}
+	return a;
+}
+
+static struct common_json *report_recommendation(const struct web_reports *r)
+{
+	struct common_json *o = common_json_object();
+
+	common_json_set_str(o, "policy", r->policy ? r->policy : "");
+	common_json_set(o, "recommend", str_or_null(r->recommend));
+	common_json_set_str(o, "text", r->recommend_text ? r->recommend_text : "");
+	common_json_set(o, "record", str_or_null(r->recommend_record));
+	return o;
+}
+
+static struct common_json *report_sources(const struct web_reports *r)
+{
+	struct common_json *a = common_json_array();
+
+	for (size_t i = 0; i < r->n_sources; i++) {
+		const struct web_report_source *x = &r->sources[i];
+		struct common_json *o = common_json_object();
+
+		common_json_set_str(o, "ip", x->ip);
+		common_json_set_str(o, "ptr", x->ptr);
+		common_json_set_str(o, "base", x->base);
+		common_json_set(o, "reporters", split_list(x->reporters));
+		common_json_set_str(o, "header_from", x->header_from);
+		common_json_set(o, "auth_domains", split_list(x->auth_domains));
+		common_json_set_str(o, "group", x->group);
+		common_json_set(o, "messages", count(x->messages));
+		common_json_set(o, "pass", count(x->pass));
+		common_json_set(o, "ratio", ratio(x->pass, x->messages));
+		common_json_set(o, "messages_7d", count(x->messages_7d));
+		set_time(o, "first_seen", x->first_seen);
+		set_time(o, "last_seen", x->last_seen);
+		common_json_set_bool(o, "new", x->is_new);
+		common_json_push(a, o);
+	}
+	return a;
+}
+
+static struct common_json *report_tlsrpt(const struct web_reports *r)
+{
+	struct common_json *a = common_json_array();
+
+	for (size_t i = 0; i < r->n_tlsrpt; i++) {
+		const struct web_tlsrpt_row *x = &r->tlsrpt[i];
+		struct common_json *o = common_json_object();
+
+		common_json_set_str(o, "reporter", x->reporter);
+		common_json_set_str(o, "policy_type", x->policy_type);
+		common_json_set_str(o, "policy_domain", x->policy_domain);
+		common_json_set(o, "success", count(x->success));
+		common_json_set(o, "failure", count(x->failure));
+		common_json_set(o, "failure_7d", count(x->failure_7d));
+		common_json_set(o, "failure_types", failure_types(x->failure_types));
+		common_json_push(a, o);
+	}
+	return a;
+}
+
+static struct common_json *report_recent(const struct web_reports *r)
+{
+	struct common_json *a = common_json_array();
+
+	for (size_t i = 0; i < r->n_recent; i++) {
+		const struct web_report_item *x = &r->recent[i];
+		struct common_json *o = common_json_object();
+
+		common_json_set_str(o, "kind", x->kind);
+		common_json_set_str(o, "reporter", x->reporter);
+		common_json_set_str(o, "report_id", x->report_id);
+		set_time(o, "begin", x->begin);
+		set_time(o, "end", x->end);
+		set_time(o, "received", x->received);
+		common_json_set(o, "records", count(x->records));
+		common_json_set(o, "messages", count(x->messages));
+		common_json_set_str(o, "container", x->container);
+		common_json_set_str(o, "source", x->source);
+		common_json_push(a, o);
+	}
+	return a;
+}
+
+static struct common_json *report_failures(const struct web_reports *r)
+{
+	struct common_json *a = common_json_array();
+
+	for (size_t i = 0; i < r->n_failures; i++) {
+		const struct web_report_failure *x = &r->failures[i];
+		struct common_json *o = common_json_object();
+
+		set_time(o, "arrival", x->arrival);
+		common_json_set_str(o, "reporter", x->reporter);
+		common_json_set_str(o, "source_ip", x->source_ip);
+		common_json_set_str(o, "auth_failure", x->auth_failure);
+		common_json_set_str(o, "from", x->from);
+		common_json_set_str(o, "subject", x->subject);
+		common_json_set_str(o, "dkim_domain", x->dkim_domain);
+		common_json_push(a, o);
+	}
+	return a;
+}
+
+static struct common_json *reports(const struct web_reports *r)
+{
+	struct common_json *o, *c;
+
+	if (r == NULL)
+		return common_json_null();
+	o = common_json_object();
+	common_json_set_str(o, "headline", r->headline ? r->headline : "");
+	common_json_set(o, "windows", report_windows(r));
+	common_json_set(o, "recommendation", report_recommendation(r));
+	common_json_set(o, "sources", report_sources(r));
+	common_json_set(o, "tlsrpt", report_tlsrpt(r));
+	common_json_set(o, "recent", report_recent(r));
+	common_json_set(o, "failures", report_failures(r));
+	c = common_json_object();
+	common_json_set(c, "pass", count(r->counter_pass));
+	common_json_set(c, "fail", count(r->counter_fail));
+	common_json_set(o, "counters", c);
+	return o;
+}
+
+/* The short form on /api/v1/domains/NAME: {headline, ratio_7d, url} or null. */
+static struct common_json *reports_summary(const struct web_domain *d)
+{
+	const struct web_reports *r = d->reports;
+	struct common_json *o, *ratio7 = NULL;
+	char *url;
+
+	if (r == NULL)
+		return common_json_null();
+	o = common_json_object();
+	common_json_set_str(o, "headline", r->headline ? r->headline : "");
+	for (size_t i = 0; i < WEB_REPORT_WINDOWS && ratio7 == NULL; i++)
+		if (r->windows[i].days == 7)
+			ratio7 = r->windows[i].ratio < 0 || r->windows[i].messages == 0
+				     ? common_json_null()
+				     : common_json_real(r->windows[i].ratio);
+	common_json_set(o, "ratio_7d", ratio7 ? ratio7 : common_json_null());
+	url = xasprintf("/api/v1/domains/%s/reports", d->name ? d->name : "");
+	common_json_set_str(o, "url", url);
+	free(url);
+	return o;
+}
+
+char *web_api_reports(const struct web_snapshot *s, const struct web_domain *d, bool pretty,
+		      size_t *len)
+{
+	struct common_json *o = common_json_object();
+
+	set_time(o, "generated_at", s->generated_at);
+	common_json_set_str(o, "domain", d->name);
+	common_json_set(o, "reports", reports(d->reports));
+	return dump(o, pretty, len);
+}
+
 char *web_api_domains(const struct web_snapshot *s, bool pretty, size_t *len)
 {
 	struct common_json *o = common_json_object(), *a = common_json_array();
@@ -263,6 +514,7 @@ char *web_api_domain(const struct web_snapshot *s, const struct web_domain *d, b
 	common_json_set(dom, "episodes", episodes(d->episodes, d->n_episodes));
 	common_json_set(dom, "probe_summary", probe_summary(d));
 	common_json_set(dom, "probes", probes(d));
+	common_json_set(dom, "reports", reports_summary(d));
 	common_json_set(o, "domain", dom);
 	return dump(o, pretty, len);
 }

@@ -19,7 +19,9 @@
  *                          evidence}], spf.tree (the lookup tree object, or
  *                          null), transitions: [{at, check, from, to,
  *                          severity}], episodes: [episode],
- *                          probe_summary, probes: [probe]}
+ *                          probe_summary, probes: [probe], reports:
+ *                          {headline, ratio_7d (null: no data), url} |
+ *                          null (no report yet)}
  *   /api/v1/domains/NAME/probes  {generated_at, domain, summary:
  *                          probe_summary, probes: [probe]} (issue 4)
  *     probe_summary:      {enabled, last_roundtrip_seconds (null: none),
@@ -30,6 +32,31 @@
  *                          reply_code, diagnostic} | null, error, detail:
  *                          the verdict object (headers, signatures,
  *                          Authentication-Results) | null}, newest first
+ *   /api/v1/domains/NAME/reports  {generated_at, domain, reports: null
+ *                          (the domain never had a report) | {headline,
+ *                          windows: [{days (1, 7, 30), messages, pass,
+ *                          dkim_pass, spf_pass, quarantined, rejected,
+ *                          ratio (pass / messages, null: no message)}],
+ *                          recommendation: {policy (the p= reporters saw,
+ *                          "" unknown), recommend: "quarantine" | "reject"
+ *                          | null, text, record (the TXT record to publish)
+ *                          | null}, sources: [source], tlsrpt: [{reporter,
+ *                          policy_type, policy_domain, success, failure,
+ *                          failure_7d (of failure, in the last 7 days),
+ *                          failure_types: [{type, count}]}], recent:
+ *                          [{kind, reporter, report_id, begin, end,
+ *                          received, records, messages, container,
+ *                          source}], failures: [{arrival, reporter,
+ *                          source_ip, auth_failure, from, subject,
+ *                          dkim_domain}], counters: {pass, fail}}} (issue 5;
+ *                          RFC 7489 7.2 aggregate, RFC 8460 TLS-RPT, RFC
+ *                          6591 failure reports)
+ *     source:             {ip, ptr, base, reporters: [name], header_from,
+ *                          auth_domains: [name], group: "aligned" |
+ *                          "misaligned" | "unknown", messages, pass, ratio
+ *                          (null: no message), messages_7d (of messages,
+ *                          in the last 7 days), first_seen, last_seen, new},
+ *                          most messages first (30 days)
  *   /api/v1/alerts        {generated_at, episodes: [episode], channels:
  *                          [{name, type, sent, failed, queued}],
  *                          readiness: [finding]}
@@ -41,7 +68,7 @@
  * in a snapshot, so none can leak here.
  *
  * What it does not: HTTP (web/http), parsing requests.  RFCs: 8259 (JSON),
- * 3339 (timestamps).
+ * 3339 (timestamps).  Counters are JSON integers (capped at 2^63-1).
  */
 #ifndef MAILPULSE_WEB_API_H
 #define MAILPULSE_WEB_API_H
@@ -60,6 +87,9 @@ char *web_api_domain(const struct web_snapshot *s, const struct web_domain *d, b
 /* /api/v1/domains/NAME/probes for d, one of s->domains (issue 4). */
 char *web_api_probes(const struct web_snapshot *s, const struct web_domain *d, bool pretty,
 		     size_t *len);
+/* /api/v1/domains/NAME/reports for d, one of s->domains (issue 5). */
+char *web_api_reports(const struct web_snapshot *s, const struct web_domain *d, bool pretty,
+		      size_t *len);
 /* /api/v1/alerts of s. */
 char *web_api_alerts(const struct web_snapshot *s, bool pretty, size_t *len);
 /* {"error": message, "status": status}; message is plain text (any bytes). */

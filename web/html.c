@@ -8,6 +8,7 @@
 #include "common/xmalloc.h"
 #include "web/html.h"
 #include "web/html_probe.h"
+#include "web/html_report.h"
 #include "web/spftree.h"
 #include "web/style.h"
 
@@ -812,6 +813,7 @@ enum mp_err web_html_domain(const struct web_snapshot *s, const struct web_domai
 	history_table(&o, d);
 	web_out_put(&o, "</div>\n");
 	web_html_probe_section(&o, d);
+	web_html_report_section(&o, d);
 	web_out_put(&o, "<h2>Alerts</h2>\n");
 	if (d->n_episodes == 0)
 		web_out_put(&o, "<p class=\"card\">No alert for this domain so far.</p>\n");

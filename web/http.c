@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
+#include "common/buf.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/str.h"
@@ -53,6 +54,7 @@ struct web_http {
 	unsigned char token_hash[32];
 	struct web_http_callbacks cb;
 	size_t max_body;
+	size_t max_report_body;
 };
 
 /* Per request, created by the URI log callback (it sees the raw target). */
@@ -60,7 +62,9 @@ struct req {
 	struct web_url url;
 	enum mp_err url_err;
 	bool headers_seen;
-	size_t body;
+	size_t body;	   /* bytes received */
+	struct buf upload; /* POST /api/v1/reports: the body, at most max_report_body */
+	bool upload_big;   /* ... which was longer: answered 413 */
 };
 
 /* What a response is, for its headers. */
@@ -311,6 +315,9 @@ static enum MHD_Result get_domain(struct MHD_Connection *c, struct web_held *h,
 	case WEB_ROUTE_API_PROBES:
 		data = web_api_probes(web_held_snapshot(h), d, want_pretty(u), &len);
 		return send_owned(c, MHD_HTTP_OK, K_JSON, data, len);
+	case WEB_ROUTE_API_REPORTS:
+		data = web_api_reports(web_held_snapshot(h), d, want_pretty(u), &len);
+		return send_owned(c, MHD_HTTP_OK, K_JSON, data, len);
 	case WEB_ROUTE_BADGE:
 		label = web_url_param(u, "label", &ln);
 		if (web_badge_domain(d, label, ln, &data, &len) != ERR_OK)
@@ -376,6 +383,7 @@ static enum MHD_Result handle_get(struct web_http *w, struct MHD_Connection *c,
 	case WEB_ROUTE_DOMAIN:
 	case WEB_ROUTE_API_DOMAIN:
 	case WEB_ROUTE_API_PROBES:
+	case WEB_ROUTE_API_REPORTS:
 	case WEB_ROUTE_BADGE:
 		r = get_domain(c, h, u);
 		break;
@@ -466,9 +474,47 @@ static enum MHD_Result post_check(struct web_http *w, struct MHD_Connection *c,
 	return send_owned(c, MHD_HTTP_ACCEPTED, K_JSON, data, len);
 }
 
-static enum MHD_Result handle_post(struct web_http *w, struct MHD_Connection *c,
-				   const struct web_url *u)
+/*
+ * POST /api/v1/reports (issue 5): the body goes to the daemon's ingest
+ * callback, whose status and JSON are the answer.  It may block (parse and
+ * store commit) on this server thread, by contract (http.h).
+ */
+static enum MHD_Result post_report(struct web_http *w, struct MHD_Connection *c,
+				   const struct req *rq)
 {
+	char json[4096];
+	unsigned status;
+
+	/* RFC 9110 15.5.14: the body passed the cap while it was read (chunked). */
+	if (rq->upload_big)
+		return send_error(
+		    c, &rq->url, MHD_HTTP_CONTENT_TOO_LARGE, "Too large",
+		    "The report is larger than this server accepts (max_report_body).");
+	if (w->cb.ingest_report == NULL)
+		return send_error(c, &rq->url, MHD_HTTP_SERVICE_UNAVAILABLE, "Unavailable",
+				  "Report uploads are not available.");
+	if (rq->upload.len == 0)
+		return send_error(c, &rq->url, MHD_HTTP_BAD_REQUEST, "Empty",
+				  "Send the report (XML, .gz, .zip, TLS-RPT JSON or an e-mail) as "
+				  "the request body.");
+	json[0] = '\0';
+	status = w->cb.ingest_report(w->cb.arg, rq->upload.data, rq->upload.len, json, sizeof json);
+	json[sizeof json - 1] = '\0';
+	log_info(SUB, "report_uploaded bytes=%zu status=%u", rq->upload.len, status);
+	if (status < 200 || status > 599) {
+		log_warn(SUB, "ingest_bad_status status=%u", status);
+		return send_error(c, &rq->url, MHD_HTTP_INTERNAL_SERVER_ERROR, "Internal error",
+				  "The report could not be handled.");
+	}
+	if (json[0] == '\0')
+		return send_error(c, &rq->url, status, "Report", "No details.");
+	return send_owned(c, status, K_JSON, xstrdup(json), strlen(json));
+}
+
+static enum MHD_Result handle_post(struct web_http *w, struct MHD_Connection *c,
+				   const struct req *rq)
+{
+	const struct web_url *u = &rq->url;
 	const char *auth =
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	char *data;
@@ -482,6 +528,8 @@ static enum MHD_Result handle_post(struct web_http *w, struct MHD_Connection *c,
 		return send_401(c, auth != NULL);
 	if (u->route == WEB_ROUTE_API_CHECK)
 		return post_check(w, c, u);
+	if (u->route == WEB_ROUTE_API_REPORT_UPLOAD)
+		return post_report(w, c, rq);
 	if (w->cb.reload == NULL)
 		return send_error(c, u, MHD_HTTP_SERVICE_UNAVAILABLE, "Unavailable",
 				  "Reloading is not available.");
@@ -495,7 +543,8 @@ static enum MHD_Result handle_post(struct web_http *w, struct MHD_Connection *c,
 
 static bool is_post_route(enum web_route r)
 {
-	return r == WEB_ROUTE_RELOAD || r == WEB_ROUTE_API_CHECK;
+	return r == WEB_ROUTE_RELOAD || r == WEB_ROUTE_API_CHECK ||
+	       r == WEB_ROUTE_API_REPORT_UPLOAD;
 }
 
 static enum MHD_Result dispatch(struct web_http *w, struct MHD_Connection *c, const char *method,
@@ -522,7 +571,7 @@ static enum MHD_Result dispatch(struct web_http *w, struct MHD_Connection *c, co
 				  "There is nothing at this address.");
 	if (is_post_route(u->route) != post)
 		return send_405(c, u, post ? "GET, HEAD" : "POST");
-	return post ? handle_post(w, c, u) : handle_get(w, c, u);
+	return post ? handle_post(w, c, rq) : handle_get(w, c, u);
 }
 
 static enum MHD_Result send_413(struct MHD_Connection *c, const struct req *rq)
@@ -543,6 +592,48 @@ static bool declared_too_big(struct MHD_Connection *c, size_t max)
 	return common_str_to_u64(cl, strlen(cl), UINT64_MAX, &n) != ERR_OK || n > max;
 }
 
+/* A POST of a report: the one request whose body is read (other methods get 405). */
+static bool is_upload(const struct req *rq, const char *method)
+{
+	return rq->url_err == ERR_OK && rq->url.route == WEB_ROUTE_API_REPORT_UPLOAD &&
+	       strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+}
+
+/* True when a report upload would get past the token and find someone to take it. */
+static bool upload_welcome(const struct web_http *w, struct MHD_Connection *c)
+{
+	return w->has_token && w->cb.ingest_report != NULL &&
+	       token_ok(w, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_AUTHORIZATION));
+}
+
+/*
+ * One piece of a report upload (libmicrohttpd hands the body over in
+ * pieces).  Past max_report_body (a chunked body: a declared length was
+ * checked before) the buffer is dropped and the rest is read and thrown
+ * away, so that the client still gets its 413: libmicrohttpd 0.9.75 cannot
+ * answer in the middle of an upload.  Past twice the cap the connection is
+ * closed instead: nobody makes the server read forever.
+ */
+static enum MHD_Result upload_piece(struct web_http *w, struct req *rq, const char *data,
+				    size_t *size)
+{
+	size_t n = *size;
+
+	*size = 0;
+	rq->body = rq->body + n < rq->body ? SIZE_MAX : rq->body + n;
+	if (!rq->upload_big && common_buf_append(&rq->upload, data, n) != ERR_OK) {
+		rq->upload_big = true;
+		common_buf_free(&rq->upload);
+		log_info(SUB, "report_too_large bytes>%zu", w->max_report_body);
+	}
+	if (rq->upload_big && rq->body / 2 > w->max_report_body) {
+		log_info(SUB, "report_too_large_closed bytes=%zu", rq->body);
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
 			       const char *method, const char *version, const char *upload,
 			       size_t *upload_size, void **req_cls)
@@ -558,10 +649,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (!rq->headers_seen) {
 		rq->headers_seen = true;
 		/* RFC 9110 15.5.14: refuse a large body before reading it. */
-		if (declared_too_big(c, w->max_body))
+		if (declared_too_big(c, is_upload(rq, method) ? w->max_report_body : w->max_body))
 			return send_413(c, rq);
+		/* A report upload that will be refused anyway is answered before its body. */
+		if (is_upload(rq, method) && !upload_welcome(w, c))
+			return dispatch(w, c, method, rq);
 		return MHD_YES;
 	}
+	if (*upload_size > 0 && is_upload(rq, method))
+		return upload_piece(w, rq, upload, upload_size);
 	if (*upload_size > 0) {
 		rq->body += *upload_size;
 		*upload_size = 0;
@@ -582,21 +678,26 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 /* MHD_OPTION_URI_LOG_CALLBACK: the raw request target, before any decoding. */
 static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
 {
+	const struct web_http *w = cls;
 	struct req *rq = xcalloc(1, sizeof *rq);
 
-	(void)cls;
 	(void)c;
 	rq->url_err = web_url_parse(uri, strlen(uri), &rq->url);
+	common_buf_init(&rq->upload, w->max_report_body);
 	return rq;
 }
 
 static void completed_cb(void *cls, struct MHD_Connection *c, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct req *rq = *req_cls;
+
 	(void)cls;
 	(void)c;
 	(void)toe;
-	free(*req_cls);
+	if (rq != NULL)
+		common_buf_free(&rq->upload);
+	free(rq);
 	*req_cls = NULL;
 }
 
@@ -635,6 +736,7 @@ void web_http_opts_init(struct web_http_opts *o)
 	o->timeout_seconds = 15;
 	o->memory_limit = 64 * 1024;
 	o->max_body = 4096;
+	o->max_report_body = WEB_HTTP_MAX_REPORT_BODY;
 }
 
 union addr {
@@ -738,6 +840,7 @@ enum mp_err web_http_start(const struct web_http_opts *o, struct web_http **out)
 	w->cur = web_current_new(empty);
 	w->cb = o->cb;
 	w->max_body = o->max_body;
+	w->max_report_body = o->max_report_body > 0 ? o->max_report_body : WEB_HTTP_MAX_REPORT_BODY;
 	if (o->token != NULL && o->token[0] != '\0') {
 		w->has_token = true;
 		common_crypto_sha256(o->token, strlen(o->token), w->token_hash);

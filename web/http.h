@@ -10,6 +10,9 @@
  *   /static/style.css           the stylesheet (cached for a year; pages link it with ?v=TAG)
  *   /api/v1/domains             JSON (web/api); ?pretty=1 indents
  *   /api/v1/domains/NAME        JSON of one domain
+ *   /api/v1/domains/NAME/probes JSON: the domain's probes (issue 4)
+ *   /api/v1/domains/NAME/reports JSON: what DMARC, TLS-RPT and failure
+ *                               reports said about the domain (issue 5)
  *   /api/v1/alerts              JSON: episodes, channels, readiness
  *   /badge/NAME.svg             SVG badge; ?label=TEXT replaces "mail"
  *   /metrics                    Prometheus text format (web/metrics)
@@ -17,16 +20,24 @@
  *   /-/ready                    200 when snapshot->ready, else 503
  *   POST /-/reload              callbacks.reload(); 202
  *   POST /api/v1/domains/NAME/check  callbacks.check_now(NAME); 202, 404 unknown domain
- * The two POSTs need "Authorization: Bearer <token>" (RFC 6750 2.1),
+ *   POST /api/v1/reports        callbacks.ingest_report(body): its status and
+ *                               JSON (201, 200, 422, 503); 400 empty body,
+ *                               413 body over max_report_body, 503 no callback
+ * The POSTs need "Authorization: Bearer <token>" (RFC 6750 2.1),
  * compared in constant time: 401 with WWW-Authenticate when missing or
  * wrong, 403 when no token is configured (they are then disabled).  A
  * bearer header cannot be sent cross-site without a CORS preflight, which
  * this server never grants, so the POSTs need no other CSRF defence.
  * Other methods: 405 with Allow (RFC 9110 15.5.6).  Unknown paths: 404 as
- * a page, JSON (/api/...), an SVG (/badge/...) or text.  Bodies are not
- * used: one declared longer than max_body is refused with 413 (RFC 9110
- * 15.5.14), a chunked one that grows past it gets its connection closed;
- * request targets longer than WEB_URL_MAX are answered 414.
+ * a page, JSON (/api/...), an SVG (/badge/...) or text.  Only the report
+ * upload reads its body (into a buffer of at most max_report_body bytes,
+ * and only once the token checked out); other bodies are not used.  A
+ * body declared longer than the cap (max_report_body for the upload,
+ * max_body for the rest) is refused with 413 before it is read (RFC 9110
+ * 15.5.14).  A chunked body that grows past it: the upload reads on and
+ * throws the rest away so the answer is still 413, up to twice the cap,
+ * after which (and for the other endpoints at once) the connection is
+ * closed.  Request targets longer than WEB_URL_MAX are answered 414.
  *
  * Every response carries X-Content-Type-Options: nosniff, Referrer-Policy:
  * no-referrer, X-Frame-Options: DENY, Cross-Origin-Resource-Policy and a
@@ -52,8 +63,8 @@
  * are always set.
  *
  * What it does not: TLS (bind to loopback and put a reverse proxy in front),
- * build snapshots (the daemon does), parse request bodies (none is used; no
- * MHD_PostProcessor, libraries.md 4.1).
+ * build snapshots (the daemon does), parse request bodies (the report
+ * upload is handed over as bytes; no MHD_PostProcessor, libraries.md 4.1).
  */
 #ifndef MAILPULSE_WEB_HTTP_H
 #define MAILPULSE_WEB_HTTP_H
@@ -64,9 +75,11 @@
 
 #define WEB_HTTP_DEFAULT_ADDRESS "127.0.0.1"
 #define WEB_HTTP_DEFAULT_PORT 8025
+/* Default longest report upload (POST /api/v1/reports). */
+#define WEB_HTTP_MAX_REPORT_BODY ((size_t)16 << 20)
 
 /*
- * What the server asks of the daemon.  Both are called from the server's
+ * What the server asks of the daemon.  They are called from the server's
  * threads, possibly several at once: they must be thread-safe and must not
  * block (post a message to the daemon's queue and return).  NULL members
  * make the endpoint answer 503.
@@ -111,7 +124,7 @@ struct web_http_opts {
 	unsigned timeout_seconds;  /* an idle connection is closed after this (default 15) */
 	size_t memory_limit;	   /* per connection, request headers included (default 64 KiB) */
 	size_t max_body;	   /* longest request body accepted (default 4 KiB) */
-	size_t max_report_body;	   /* ... for POST /api/v1/reports (default 16 MiB) */
+	size_t max_report_body;	   /* ... for POST /api/v1/reports (default, and 0: 16 MiB) */
 	/*
 	 * A running server being replaced (a config reload), or NULL.  When
 	 * address and port (not 0) are the ones it is bound to, the new server

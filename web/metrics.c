@@ -1,6 +1,8 @@
 /*
  * web/metrics: Prometheus text exposition of a snapshot (see metrics.h).
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common/json.h"
@@ -201,6 +203,97 @@ static void probe_families(struct web_out *o, const struct web_snapshot *s)
 				      s->domains[i].probe_last_success ? 1 : 0);
 }
 
+/* name{domain="...",KEY="VALUE"} (the value is the renderer's own word, not snapshot text). */
+static void report_sample_head(struct web_out *o, const char *name, const struct web_domain *d,
+			       const char *key, const char *value)
+{
+	web_out_printf(o, "%s{domain=", name);
+	label_str(o, d->name);
+	web_out_printf(o, ",%s=\"%s\"} ", key, value);
+}
+
+/* Issue 5: the DMARC aggregate report families, only for domains with reports. */
+static void report_families(struct web_out *o, const struct web_snapshot *s)
+{
+	family(o, "mailpulse_dmarc_messages_total", "counter",
+	       "Messages DMARC aggregate reports counted for the domain, by DMARC result.");
+	for (size_t i = 0; i < s->n_domains; i++) {
+		const struct web_reports *r = s->domains[i].reports;
+
+		if (r == NULL)
+			continue;
+		report_sample_head(o, "mailpulse_dmarc_messages_total", &s->domains[i], "result",
+				   "pass");
+		web_out_printf(o, "%llu\n", (unsigned long long)r->counter_pass);
+		report_sample_head(o, "mailpulse_dmarc_messages_total", &s->domains[i], "result",
+				   "fail");
+		web_out_printf(o, "%llu\n", (unsigned long long)r->counter_fail);
+	}
+	family(o, "mailpulse_dmarc_pass_ratio", "gauge",
+	       "Share of reported messages that passed DMARC over the window (absent: no "
+	       "message).");
+	for (size_t i = 0; i < s->n_domains; i++) {
+		const struct web_reports *r = s->domains[i].reports;
+
+		for (size_t w = 0; r != NULL && w < WEB_REPORT_WINDOWS; w++) {
+			char win[24];
+
+			if (r->windows[w].ratio < 0 || r->windows[w].messages == 0)
+				continue;
+			snprintf(win, sizeof win, "%ud", r->windows[w].days);
+			report_sample_head(o, "mailpulse_dmarc_pass_ratio", &s->domains[i],
+					   "window", win);
+			web_out_printf(o, "%.6g\n", r->windows[w].ratio);
+		}
+	}
+}
+
+/* Issue 5: TLS-RPT failures and the sources by group, only for domains with reports. */
+static void report_gauges(struct web_out *o, const struct web_snapshot *s)
+{
+	static const char *const groups[] = {"aligned", "misaligned", "unknown"};
+
+	family(o, "mailpulse_tlsrpt_failed_sessions", "gauge",
+	       "TLS sessions to the domain's MX that TLS-RPT reporters saw fail in the last 30 "
+	       "days.");
+	for (size_t i = 0; i < s->n_domains; i++) {
+		const struct web_reports *r = s->domains[i].reports;
+		uint64_t failed = 0;
+
+		if (r == NULL)
+			continue;
+		for (size_t t = 0; t < r->n_tlsrpt; t++)
+			failed = failed + r->tlsrpt[t].failure < failed
+				     ? UINT64_MAX
+				     : failed + r->tlsrpt[t].failure;
+		web_out_put(o, "mailpulse_tlsrpt_failed_sessions{domain=");
+		label_str(o, s->domains[i].name);
+		web_out_printf(o, "} %llu\n", (unsigned long long)failed);
+	}
+	family(o, "mailpulse_report_sources", "gauge",
+	       "Sending sources seen in DMARC aggregate reports in the last 30 days, by "
+	       "alignment.");
+	for (size_t i = 0; i < s->n_domains; i++) {
+		const struct web_reports *r = s->domains[i].reports;
+
+		for (size_t g = 0; r != NULL && g < 3; g++) {
+			size_t n = 0;
+
+			for (size_t k = 0; k < r->n_sources; k++) {
+				const char *sg = r->sources[k].group ? r->sources[k].group : "";
+
+				/* Anything outside the closed set counts as unknown. */
+				n += g == 2
+					 ? strcmp(sg, groups[0]) != 0 && strcmp(sg, groups[1]) != 0
+					 : strcmp(sg, groups[g]) == 0;
+			}
+			report_sample_head(o, "mailpulse_report_sources", &s->domains[i], "group",
+					   groups[g]);
+			web_out_printf(o, "%zu\n", n);
+		}
+	}
+}
+
 enum mp_err web_metrics_render(const struct web_snapshot *s, char **out, size_t *len)
 {
 	struct web_out o;
@@ -217,6 +310,8 @@ enum mp_err web_metrics_render(const struct web_snapshot *s, char **out, size_t 
 	check_family(&o, s, CM_LAST_RUN, "mailpulse_check_last_run_timestamp_seconds",
 		     "Unix time of the last result of the check.");
 	probe_families(&o, s);
+	report_families(&o, s);
+	report_gauges(&o, s);
 	channel_family(&o, s, CH_SENT, "mailpulse_notifications_total", "counter",
 		       "Notifications delivered through the alert channel.");
 	channel_family(&o, s, CH_FAILED, "mailpulse_notifications_failed_total", "counter",

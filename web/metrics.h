@@ -14,15 +14,24 @@
  *   mailpulse_snapshot_timestamp_seconds            gauge: when these values were computed
  *   mailpulse_domains                               gauge: configured domains
  *   mailpulse_domain_status{domain}                 gauge 0 ok, 1 warn, 2 critical, 3 unknown
- *   mailpulse_check_success{domain,check}           gauge 1 when the last result was ok/info, else
- * 0 mailpulse_check_state{domain,check}             gauge 0 ok (ok/info), 1 warn, 2 critical, 3
- * unknown (the Nagios codes) mailpulse_check_alert_firing{domain,check}      gauge 1 while an alert
- * episode is open mailpulse_check_last_run_timestamp_seconds{domain,check}  gauge (absent when
- * never run) mailpulse_spf_dns_lookups{domain}               gauge: RFC 7208 4.6.4 lookups (limit
- * 10) mailpulse_spf_void_lookups{domain}              gauge: RFC 7208 4.6.4 void lookups (limit 2)
+ *   mailpulse_check_success{domain,check}           gauge 1 when the last result was ok/info
+ *   mailpulse_check_state{domain,check}             gauge 0 ok (ok/info), 1 warn, 2 critical,
+ *                                                   3 unknown (the Nagios codes)
+ *   mailpulse_check_alert_firing{domain,check}      gauge 1 while an alert episode is open
+ *   mailpulse_check_last_run_timestamp_seconds{domain,check}  gauge (absent when never run)
+ *   mailpulse_spf_dns_lookups{domain}               gauge: RFC 7208 4.6.4 lookups (limit 10)
+ *   mailpulse_spf_void_lookups{domain}              gauge: RFC 7208 4.6.4 void lookups (limit 2)
  *   mailpulse_probe_roundtrip_seconds{domain}       gauge: the last completed probe's round trip
  *   mailpulse_probe_success{domain}                 gauge 1/0: the last finished probe verified
  *   (the two probe families have samples only for domains that probe, issue 4)
+ *   mailpulse_dmarc_messages_total{domain,result}   counter: messages DMARC aggregate
+ *                                                   reports counted, result "pass" | "fail"
+ *   mailpulse_dmarc_pass_ratio{domain,window}       gauge 0..1: DMARC pass share over window
+ *                                                   "1d" | "7d" | "30d" (absent: no message)
+ *   mailpulse_tlsrpt_failed_sessions{domain}        gauge: failed TLS sessions (TLS-RPT, 30 d)
+ *   mailpulse_report_sources{domain,group}          gauge: sending sources (30 d), group
+ *                                                   "aligned" | "misaligned" | "unknown"
+ *   (the four report families have samples only for domains with reports, issue 5)
  *   mailpulse_notifications_total{channel}          counter: notifications delivered
  *   mailpulse_notifications_failed_total{channel}   counter: notifications given up on
  *   mailpulse_notification_queue_length{channel}    gauge: waiting in the outbox

@@ -129,11 +129,15 @@ struct web_report_source {
 	uint64_t messages, pass;
 	int64_t first_seen, last_seen;
 	bool is_new; /* first seen within the new-source window */
+	/* of messages, those in the last 7 days (REPORT_UNKNOWN_SOURCE) */
+	uint64_t messages_7d;
 };
 struct web_tlsrpt_row {
 	char *reporter, *policy_type, *policy_domain;
 	uint64_t success, failure;
 	char *failure_types; /* "certificate-expired:3,..." or "" */
+	/* of failure, those in the last 7 days (TLSRPT_FAILURES) */
+	uint64_t failure_7d;
 };
 struct web_report_item {
 	char *kind, *reporter, *report_id, *source, *container;

@@ -132,8 +132,12 @@ static void route_api(const struct seg *s, size_t n, struct web_url *u)
 		u->route = WEB_ROUTE_API_CHECK;
 	else if (n == 5 && seg_is(&s[2], "domains") && seg_is(&s[4], "probes"))
 		u->route = WEB_ROUTE_API_PROBES;
+	else if (n == 5 && seg_is(&s[2], "domains") && seg_is(&s[4], "reports"))
+		u->route = WEB_ROUTE_API_REPORTS;
+	else if (n == 3 && seg_is(&s[2], "reports"))
+		u->route = WEB_ROUTE_API_REPORT_UPLOAD;
 	if (u->route == WEB_ROUTE_API_DOMAIN || u->route == WEB_ROUTE_API_CHECK ||
-	    u->route == WEB_ROUTE_API_PROBES)
+	    u->route == WEB_ROUTE_API_PROBES || u->route == WEB_ROUTE_API_REPORTS)
 		take_name(&s[3], NULL, u);
 }
 
@@ -311,9 +315,10 @@ const char *web_url_param(const struct web_url *u, const char *key, size_t *len)
 const char *web_url_route_name(enum web_route r)
 {
 	static const char *const names[] = {
-	    "not_found",  "overview",  "domain",     "style",	   "api_domains",
-	    "api_domain", "api_check", "api_alerts", "badge",	   "metrics",
-	    "healthy",	  "ready",     "reload",     "api_probes",
+	    "not_found",   "overview",	 "domain",	"style",
+	    "api_domains", "api_domain", "api_check",	"api_alerts",
+	    "badge",	   "metrics",	 "healthy",	"ready",
+	    "reload",	   "api_probes", "api_reports", "api_report_upload",
 	};
 
 	return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "not_found";

@@ -24,6 +24,8 @@
  *   /api/v1/domains/NAME            WEB_ROUTE_API_DOMAIN
  *   /api/v1/domains/NAME/check      WEB_ROUTE_API_CHECK
  *   /api/v1/domains/NAME/probes     WEB_ROUTE_API_PROBES
+ *   /api/v1/domains/NAME/reports    WEB_ROUTE_API_REPORTS
+ *   /api/v1/reports                 WEB_ROUTE_API_REPORT_UPLOAD (POST)
  *   /api/v1/alerts                  WEB_ROUTE_API_ALERTS
  *   /badge/NAME.svg                 WEB_ROUTE_BADGE
  *   /metrics                        WEB_ROUTE_METRICS
@@ -60,7 +62,9 @@ enum web_route {
 	WEB_ROUTE_HEALTHY,
 	WEB_ROUTE_READY,
 	WEB_ROUTE_RELOAD,
-	WEB_ROUTE_API_PROBES, /* issue 4 */
+	WEB_ROUTE_API_PROBES,	     /* issue 4 */
+	WEB_ROUTE_API_REPORTS,	     /* issue 5: GET the reports of a domain */
+	WEB_ROUTE_API_REPORT_UPLOAD, /* issue 5: POST a report */
 };
 
 /* How to answer errors for this path: a page, JSON, an SVG badge or plain text. */

@@ -24,6 +24,10 @@
 #     mail_imap_delete (--delete-uids) of the UIDs it found: those probes
 #     are gone, the ordinary and token-less messages are untouched; a UID
 #     already gone is no error; a bad UID is refused before connecting.
+#  8. all_messages (issue 5 report mailboxes, --all): every message of the
+#     folder is fetched whole, probe or not, token "-"; the size cap still
+#     skips; nothing is deleted unless asked; with --delete exactly the
+#     fetched ones go and the too-big one stays.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 LIB="$top_srcdir/tests/lib"
 TOOL="$top_builddir/tests/mail/imap_tool"
@@ -234,6 +238,43 @@ POLL_PASSWORD=$WRONG poll wrong_del --port "$IMAPS_PORT" --ca "$TESTTMP/ca/ca.pe
 has "$RC $ERR" "1 error: " "a delete with a wrong password fails"
 hasnt "$ERR" "$WRONG" "without the password tried"
 is "$(count INBOX)" 2 "and deletes nothing"
+
+# --- 8. all_messages: a report mailbox's way
+T_ARCH=$(token)
+msg "$M/rep1" report-one
+msg "$M/rep2" report-two "" 1
+msg "$M/rep3" report-probe "$T_ARCH"
+msg "$M/rep4" report-big "" 6
+save Archive "$M/rep1" && save Archive "$M/rep2" && save Archive "$M/rep3" &&
+  save Archive "$M/rep4" || bail "doveadm save failed"
+# allfound FILE: "PLACEMENT TOKEN LEN" of each message found, sorted.
+allfound() { awk '$1 != "SKIP" && NF == 5 { print $2, $4, $5 }' "$TESTTMP/$1.out" | sort; }
+mkdir -p "$TESTTMP/allsaved"
+poll all --port "$IMAPS_PORT" --ca "$TESTTMP/ca/ca.pem" --folder Archive:inbox --all \
+  --max-message 3000 --save "$TESTTMP/allsaved"
+is "$RC" 0 "an all_messages poll of Archive succeeds"
+is "$(allfound all | awk '{print $1, $2}' | tr '\n' ' ')" "inbox - inbox - inbox - " \
+  "it fetches the three messages that fit, probe or not, without a token"
+big=$(awk '$1 == "SKIP" && $6 == "too-big" { print $5 }' "$TESTTMP/all.out")
+ok "$([ -n "$big" ] && [ "$big" -gt 3000 ] && echo 0 || echo 1)" \
+  "the one larger than max_message is skipped with its size ($big)"
+uid_rep2=$(doveadm -c "$CONF" fetch -u "$USER_NAME" uid mailbox Archive subject report-two | sed -n 's/^uid: //p')
+if [ -n "$uid_rep2" ] && [ -f "$TESTTMP/allsaved/uid-$uid_rep2.eml" ]; then
+  is "$(crlf_strip "$TESTTMP/allsaved/uid-$uid_rep2.eml")" "$(crlf_strip "$M/rep2")" \
+    "a message is fetched whole, byte for byte (line ends aside)"
+else
+  ok 1 "report-two (uid '$uid_rep2') was saved"
+fi
+has "$OUT" "deleted 0" "nothing deleted without --delete"
+is "$(count Archive)" 4 "Archive keeps its four messages"
+poll all_inbox --port "$IMAPS_PORT" --ca "$TESTTMP/ca/ca.pem" --folder INBOX:inbox --all
+is "$RC $(allfound all_inbox | wc -l)" "0 2" "INBOX: both remaining messages (not probes) are fetched"
+poll all_del --port "$IMAPS_PORT" --ca "$TESTTMP/ca/ca.pem" --folder Archive:inbox --all \
+  --max-message 3000 --delete
+is "$RC" 0 "an all_messages poll with delete succeeds"
+has "$OUT" "deleted 3" "and deletes the three fetched"
+is "$(count Archive)/$(count Archive subject report-big)" 1/1 "only the too-big one is left (doveadm)"
+is "$(count INBOX)" 2 "INBOX is untouched"
 
 # --- no secret anywhere
 hasnt "$(cat "$ALL_OUT")" "pw$RAND" "no output of any poll holds the password"

@@ -6,14 +6,16 @@
  * and "deleted N", "more N"; on failure "error CAUSE login_failed=0|1:
  * TEXT" on stderr and exit 1 (2 for bad usage).  Folder names are printed
  * with spaces as '_' so the lines split on spaces.  With --save DIR each
- * message found is written to DIR/TOKEN.eml.  With --delete-uids
+ * message found is written to DIR/TOKEN.eml (DIR/uid-UID.eml without one).  With --delete-uids
  * FOLDER:UID,UID... no poll is made: mail_imap_delete() removes those UIDs
- * from FOLDER and "deleted N" is printed.
+ * from FOLDER and "deleted N" is printed.  With --all every message of the
+ * folders is fetched (all_messages, issue 5 report mailboxes): TOKEN is
+ * printed as "-" for a message without one.
  *
  * Usage: imap_tool --host NAME [--addr IP] [--port N] [--starttls]
  *          [--ca FILE] [--no-verify] --user NAME
  *          [--folder NAME:inbox|spam]... [--delete] [--max-message BYTES]
- *          [--timeout-ms MS] [--save DIR] [--delete-uids FOLDER:UID,...]
+ *          [--timeout-ms MS] [--save DIR] [--delete-uids FOLDER:UID,...] [--all]
  * The password comes from $IMAP_PASSWORD (never argv, which ps shows).
  */
 #include <stdio.h>
@@ -66,7 +68,8 @@ static int add_folder(struct mail_imap_folder *f, size_t *n, char *arg)
 
 static void save(const char *dir, const struct mail_imap_msg *m)
 {
-	char *path = xasprintf("%s/%s.eml", dir, m->token);
+	char *path = m->token[0] ? xasprintf("%s/%s.eml", dir, m->token)
+				 : xasprintf("%s/uid-%lu.eml", dir, m->uid);
 	FILE *f = fopen(path, "wb");
 
 	if (f == NULL || fwrite(m->data, 1, m->len, f) != m->len || fclose(f) != 0)
@@ -80,7 +83,8 @@ static void report(const struct mail_imap_result *r, const char *save_dir)
 		const struct mail_imap_msg *m = &r->msgs[i];
 
 		print_name(m->folder);
-		printf(" %s %lu %s %zu\n", place(m->placement), m->uid, m->token, m->len);
+		printf(" %s %lu %s %zu\n", place(m->placement), m->uid,
+		       m->token[0] ? m->token : "-", m->len);
 		if (save_dir)
 			save(save_dir, m);
 	}
@@ -138,6 +142,10 @@ static int parse_args(int argc, char **argv, struct mail_imap_opts *o, struct ma
 		}
 		if (strcmp(a, "--delete") == 0) {
 			o->delete_found = true;
+			continue;
+		}
+		if (strcmp(a, "--all") == 0) {
+			o->all_messages = true;
 			continue;
 		}
 		if (v == NULL)

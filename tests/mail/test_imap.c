@@ -6,8 +6,8 @@
  * lines, literals); the option checks of mail_imap_poll(); and the wire
  * failures that need no TLS server: a closed port, a server that never
  * greets, and one that does not offer STARTTLS (the password must never be
- * sent).  tests/integration/test_imap.sh runs the real thing against
- * Dovecot.
+ * sent); the stop switch (cancel).  tests/integration/test_imap.sh runs
+ * the real thing against Dovecot (all_messages included).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -491,6 +491,42 @@ static void test_silent(void)
 	mail_imap_result_free(&r);
 }
 
+/* Issue 5: the stop switch ends the session before its next command. */
+static void test_cancel(void)
+{
+	struct mail_imap_result r;
+	struct mail_imap_opts o;
+	unsigned port = 0, long_ms = 20000;
+	int rfd = -1;
+	pid_t pid = start_server(NULL, NULL, &port, &rfd);
+	bool stop = true;
+	unsigned long uid = 7;
+	size_t n = 0;
+	char err[256];
+	double t0;
+
+	base_opts(&o, port);
+	o.implicit_tls = true;
+	o.timeout_ms = long_ms;
+	o.cancel = &stop;
+	o.all_messages = true;
+	t0 = now_s();
+	tap_is_int(mail_imap_poll(&o, &r), ERR_NET, "cancel set: the poll fails with ERR_NET");
+	tap_ok(now_s() - t0 < 2.0, "  at once, not after the %u ms timeout (%.2f s)", long_ms,
+	       now_s() - t0);
+	tap_is_int(r.cause, ERR_NET, "  cause ERR_NET");
+	tap_ok(strstr(r.error, "cancelled") != NULL, "  saying so: %s", r.error);
+	tap_is_int((long long)r.n_msgs, 0, "  nothing fetched");
+	mail_imap_result_free(&r);
+	t0 = now_s();
+	tap_is_int(mail_imap_delete(&o, "INBOX", &uid, 1, &n, err, sizeof err), ERR_NET,
+		   "cancel set: a delete fails with ERR_NET");
+	tap_ok(now_s() - t0 < 2.0 && strstr(err, "cancelled") != NULL, "  at once, saying so: %s",
+	       err);
+	stop_server(pid);
+	free(drain(rfd));
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -504,5 +540,6 @@ int main(void)
 	test_closed_port();
 	test_no_starttls();
 	test_silent();
+	test_cancel();
 	return tap_done();
 }

@@ -194,6 +194,15 @@ has "$EP" "hook (webhook): sent after 1 attempt" "domain DOM: the DKIM alert epi
 has "$EP" "open for" "domain DOM: the episode is open"
 is "$(jq /api/v1/domains/hostile.test 'd["domain"]["spf"]["tree"] is not None')" True "API: the SPF lookup tree is there"
 is "$(dom "$DP" 'len(q("tree", "ul"))')" 1 "domain DOM: the SPF lookup tree is shown"
+# Issue 5: the Reports section, as the reports API has it (null until a report arrives).
+if [ "$(jq /api/v1/domains/hostile.test/reports 'd["reports"] is None')" = True ]; then
+  has "$(dom "$DP" '[txt(n) for n in q("card", "p")]')" "No DMARC report has arrived for this domain yet" \
+    "domain DOM: the Reports section says no report has arrived (API: reports null)"
+else
+  is "$(dom "$DP" '[txt(n) for n in q("rep-headline", "p")]')" \
+    "$(jq /api/v1/domains/hostile.test/reports '[d["reports"]["headline"]]')" \
+    "domain DOM: the Reports headline is the API's"
+fi
 has "$(dom "$DP" '[txt(t) for t in q("tree", "ul")]')" "include:_spf.hostile.test" "domain DOM: the tree shows the include"
 has "$(dom "$DP" '[txt(t) for t in q("tree", "ul")]')" "a:<script>alert(1)</script>.hostile.test" \
   "domain DOM: the included record's <script> is text in the tree"

@@ -663,7 +663,7 @@ int main(void)
 	tap_is_str(o.address, "127.0.0.1", "default address loopback");
 	o.port = 0;
 	o.token = TOKEN;
-	o.cb = (struct web_http_callbacks){cb_reload, cb_check, NULL};
+	o.cb = (struct web_http_callbacks){.reload = cb_reload, .check_now = cb_check};
 	o.timeout_seconds = 1;
 	o.max_body = 1024;
 	o.threads = 3;

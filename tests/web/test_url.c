@@ -34,6 +34,10 @@ static void routes(void)
 	route("/api/v1/domains", WEB_ROUTE_API_DOMAINS, NULL, "api domains");
 	route("/api/v1/domains/Example.com/probes", WEB_ROUTE_API_PROBES, "example.com",
 	      "api probes");
+	route("/api/v1/domains/Example.com/reports", WEB_ROUTE_API_REPORTS, "example.com",
+	      "api reports of a domain");
+	route("/api/v1/reports", WEB_ROUTE_API_REPORT_UPLOAD, NULL, "report upload");
+	route("/api/v1/reports/x", WEB_ROUTE_NOT_FOUND, NULL, "nothing under the upload");
 	route("/api/v1/domains/", WEB_ROUTE_API_DOMAINS, NULL, "trailing slash ignored");
 	route("/api/v1/domains/example.com", WEB_ROUTE_API_DOMAIN, "example.com", "api domain");
 	route("/api/v1/domains/example.com/check", WEB_ROUTE_API_CHECK, "example.com", "api check");
