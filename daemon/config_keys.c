@@ -494,3 +494,73 @@ enum mp_err daemon_config_keys_private_file(struct daemon_config_pctx *p,
 	free(data);
 	return rc;
 }
+
+enum mp_err daemon_config_keys_username(struct daemon_config_pctx *p,
+					const struct daemon_config_entry *e, const char *v,
+					char **dst)
+{
+	if (strlen(v) > 256 || !common_str_is_printable(v, strlen(v)))
+		return daemon_config_keys_err(p, e->line, e->key,
+					      "must be one line of at most 256 printable bytes");
+	*dst = xstrdup(v);
+	return ERR_OK;
+}
+
+/* RFC 3501 5.1: a mailbox name; no wildcards, quotes or backslashes. */
+enum mp_err daemon_config_keys_folder(struct daemon_config_pctx *p,
+				      const struct daemon_config_entry *e, const char *v,
+				      char **dst)
+{
+	size_t len = strlen(v);
+
+	if (len > 200 || !common_str_is_printable(v, len) || strpbrk(v, "\"\\*%") != NULL)
+		return daemon_config_keys_err(p, e->line, e->key,
+					      "a folder name is at most 200 printable characters "
+					      "without \", \\, * or %%");
+	free(*dst);
+	*dst = xstrdup(v);
+	return ERR_OK;
+}
+
+bool daemon_config_keys_name_ok(const char *name)
+{
+	/* config.c never gives an empty section name (NULL instead). */
+	return name != NULL && strlen(name) <= 64 &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+		   strlen(name);
+}
+
+enum mp_err daemon_config_keys_new_named(struct daemon_config_pctx *p, size_t n, size_t max,
+					 const char *kind, const char *example, unsigned dup_line)
+{
+	const struct daemon_config_rawsec *s = p->sec;
+
+	if (!daemon_config_keys_name_ok(s->name))
+		return daemon_config_keys_err(
+		    p, s->line, NULL, "needs a name of letters, digits, '.', '_' or '-': %s",
+		    example);
+	if (dup_line != 0)
+		return daemon_config_keys_err(p, s->line, NULL,
+					      "duplicate section (first at line %u)", dup_line);
+	if (n == max)
+		return daemon_config_keys_err(p, s->line, NULL, "more than %zu [%s] sections", max,
+					      kind);
+	return ERR_OK;
+}
+
+enum mp_err daemon_config_keys_imap_finish(struct daemon_config_pctx *p, unsigned line,
+					   const char *host, const char *username,
+					   const struct daemon_config_secret *password,
+					   enum daemon_smtp_tls tls, unsigned *port)
+{
+	if (host == NULL)
+		return daemon_config_keys_err(p, line, NULL, "host is missing");
+	if (username == NULL || password->value == NULL)
+		return daemon_config_keys_err(
+		    p, line, NULL,
+		    "username and password (or password_file, password_credential) are required");
+	/* RFC 9051 and RFC 8314 3.3: 143 with STARTTLS, 993 with implicit TLS. */
+	if (*port == 0)
+		*port = tls == DAEMON_SMTP_STARTTLS ? 143 : 993;
+	return ERR_OK;
+}

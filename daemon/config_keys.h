@@ -172,4 +172,41 @@ enum mp_err daemon_config_keys_private_file(struct daemon_config_pctx *p,
 					    const struct daemon_config_entry *e, const char *v,
 					    char **path) MP_WUR;
 
+/* A user name (one line of at most 256 printable bytes) into *dst (caller frees). */
+enum mp_err daemon_config_keys_username(struct daemon_config_pctx *p,
+					const struct daemon_config_entry *e, const char *v,
+					char **dst) MP_WUR;
+
+/*
+ * An IMAP folder name (RFC 3501 5.1: at most 200 printable bytes, no
+ * wildcards, quotes or backslashes) into *dst (the old one freed; caller
+ * frees).
+ */
+enum mp_err daemon_config_keys_folder(struct daemon_config_pctx *p,
+				      const struct daemon_config_entry *e, const char *v,
+				      char **dst) MP_WUR;
+
+/* Whether name (NUL-terminated, may be NULL) is [A-Za-z0-9._-]{0,64}. */
+bool daemon_config_keys_name_ok(const char *name);
+
+/*
+ * Whether the section just opened (p->sec) may become the next [KIND NAME]
+ * of n so far (at most max): its name is [A-Za-z0-9._-]{1,64} (example: a
+ * valid header for the message, "[seed main]"), no earlier section has it
+ * (dup_line: that section's line, 0 when none).  ERR_INVAL says which.
+ */
+enum mp_err daemon_config_keys_new_named(struct daemon_config_pctx *p, size_t n, size_t max,
+					 const char *kind, const char *example,
+					 unsigned dup_line) MP_WUR;
+
+/*
+ * The end of an IMAP mailbox section ([seed], [report_mailbox]) at line:
+ * host, username and password are required; *port defaults to 143 for
+ * STARTTLS, else 993.  All borrowed; ERR_INVAL says what is missing.
+ */
+enum mp_err daemon_config_keys_imap_finish(struct daemon_config_pctx *p, unsigned line,
+					   const char *host, const char *username,
+					   const struct daemon_config_secret *password,
+					   enum daemon_smtp_tls tls, unsigned *port) MP_WUR;
+
 #endif

@@ -202,26 +202,16 @@ static enum mp_err set_seed_host(struct daemon_config_pctx *p, const struct daem
 	return daemon_config_keys_host(p, e, v, &((struct daemon_config_seed *)obj)->host);
 }
 
-static enum mp_err username_at(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
-			       const char *v, char **dst)
-{
-	if (strlen(v) > 256 || !common_str_is_printable(v, strlen(v)))
-		return daemon_config_keys_err(p, e->line, e->key,
-					      "must be one line of at most 256 printable bytes");
-	*dst = xstrdup(v);
-	return ERR_OK;
-}
-
 static enum mp_err set_relay_user(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 				  const char *v, void *obj)
 {
-	return username_at(p, e, v, &((struct daemon_config_relay *)obj)->username);
+	return daemon_config_keys_username(p, e, v, &((struct daemon_config_relay *)obj)->username);
 }
 
 static enum mp_err set_seed_user(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 				 const char *v, void *obj)
 {
-	return username_at(p, e, v, &((struct daemon_config_seed *)obj)->username);
+	return daemon_config_keys_username(p, e, v, &((struct daemon_config_seed *)obj)->username);
 }
 
 static enum mp_err set_helo(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
@@ -236,31 +226,16 @@ static enum mp_err set_seed_address(struct daemon_config_pctx *p,
 	return daemon_config_keys_email(p, e, v, &((struct daemon_config_seed *)obj)->address);
 }
 
-/* RFC 3501 5.1: a mailbox name; no wildcards, quotes or backslashes. */
-static enum mp_err mailbox_at(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
-			      const char *v, char **dst)
-{
-	size_t len = strlen(v);
-
-	if (len > 200 || !common_str_is_printable(v, len) || strpbrk(v, "\"\\*%") != NULL)
-		return daemon_config_keys_err(p, e->line, e->key,
-					      "a folder name is at most 200 printable characters "
-					      "without \", \\, * or %%");
-	free(*dst);
-	*dst = xstrdup(v);
-	return ERR_OK;
-}
-
 static enum mp_err set_inbox(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 			     const char *v, void *obj)
 {
-	return mailbox_at(p, e, v, &((struct daemon_config_seed *)obj)->inbox);
+	return daemon_config_keys_folder(p, e, v, &((struct daemon_config_seed *)obj)->inbox);
 }
 
 static enum mp_err set_spam(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 			    const char *v, void *obj)
 {
-	return mailbox_at(p, e, v, &((struct daemon_config_seed *)obj)->spam);
+	return daemon_config_keys_folder(p, e, v, &((struct daemon_config_seed *)obj)->spam);
 }
 
 /* ---- key tables ---- */
@@ -371,14 +346,6 @@ static enum mp_err read_listener(struct daemon_config_pctx *p)
 	return ERR_OK;
 }
 
-/* [relay NAME] and [seed NAME]: a name of [A-Za-z0-9._-]{1,64}. */
-static bool name_ok(const char *name)
-{
-	return name != NULL && strlen(name) <= 64 &&
-	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
-		   strlen(name);
-}
-
 static enum mp_err finish_relay(struct daemon_config_pctx *p, struct daemon_config_relay *r)
 {
 	if (r->host == NULL)
@@ -401,39 +368,17 @@ static enum mp_err finish_relay(struct daemon_config_pctx *p, struct daemon_conf
 
 static enum mp_err finish_seed(struct daemon_config_pctx *p, struct daemon_config_seed *s)
 {
-	if (s->host == NULL)
-		return daemon_config_keys_err(p, s->line, NULL, "host is missing");
-	if (s->username == NULL || s->password.value == NULL)
-		return daemon_config_keys_err(
-		    p, s->line, NULL,
-		    "username and password (or password_file, password_credential) are required");
+	enum mp_err rc = daemon_config_keys_imap_finish(p, s->line, s->host, s->username,
+							&s->password, s->tls, &s->port);
+
+	if (rc != ERR_OK)
+		return rc;
 	if (s->address == NULL)
 		return daemon_config_keys_err(
 		    p, s->line, NULL,
 		    "address is missing (the box's e-mail address, probes go there)");
 	if (strcmp(s->inbox, s->spam) == 0)
 		return daemon_config_keys_err(p, s->line, "spam", "is the same folder as inbox");
-	if (s->port == 0)
-		s->port = s->tls == DAEMON_SMTP_STARTTLS ? 143 : 993;
-	return ERR_OK;
-}
-
-/* A new [relay NAME] or [seed NAME] (n of them so far); dup_line: a section of that name. */
-static enum mp_err check_new(struct daemon_config_pctx *p, size_t n, size_t max, const char *kind,
-			     unsigned dup_line)
-{
-	const struct daemon_config_rawsec *s = p->sec;
-
-	if (!name_ok(s->name))
-		return daemon_config_keys_err(
-		    p, s->line, NULL, "needs a name of letters, digits, '.', '_' or '-': [%s main]",
-		    kind);
-	if (dup_line != 0)
-		return daemon_config_keys_err(p, s->line, NULL,
-					      "duplicate section (first at line %u)", dup_line);
-	if (n == max)
-		return daemon_config_keys_err(p, s->line, NULL, "more than %zu [%s] sections", max,
-					      kind);
 	return ERR_OK;
 }
 
@@ -443,8 +388,8 @@ static enum mp_err read_relay(struct daemon_config_pctx *p)
 	const char *name = p->sec->name;
 	const struct daemon_config_relay *o = name ? daemon_config_find_relay(cfg, name) : NULL;
 	struct daemon_config_relay *r;
-	enum mp_err rc =
-	    check_new(p, cfg->n_relays, DAEMON_CONFIG_MAX_RELAYS, "relay", o ? o->line : 0);
+	enum mp_err rc = daemon_config_keys_new_named(p, cfg->n_relays, DAEMON_CONFIG_MAX_RELAYS,
+						      "relay", "[relay main]", o ? o->line : 0);
 
 	if (rc != ERR_OK)
 		return rc;
@@ -465,8 +410,8 @@ static enum mp_err read_seed(struct daemon_config_pctx *p)
 	const char *name = p->sec->name;
 	const struct daemon_config_seed *o = name ? daemon_config_find_seed(cfg, name) : NULL;
 	struct daemon_config_seed *s;
-	enum mp_err rc =
-	    check_new(p, cfg->n_seeds, DAEMON_CONFIG_MAX_SEEDS, "seed", o ? o->line : 0);
+	enum mp_err rc = daemon_config_keys_new_named(p, cfg->n_seeds, DAEMON_CONFIG_MAX_SEEDS,
+						      "seed", "[seed main]", o ? o->line : 0);
 
 	if (rc != ERR_OK)
 		return rc;
@@ -546,7 +491,7 @@ enum mp_err daemon_config_probe_set_relay(struct daemon_config_pctx *p,
 	struct daemon_config_domain *d = obj;
 	char sb[100];
 
-	if (!name_ok(v))
+	if (!daemon_config_keys_name_ok(v))
 		return daemon_config_keys_err(p, e->line, e->key, "%s is not a [relay] name",
 					      daemon_config_keys_shown(v, sb));
 	d->probe.relay = xstrdup(v);
@@ -581,7 +526,7 @@ static enum mp_err probe_to_item(struct daemon_config_pctx *p, const struct daem
 	char sb[100];
 
 	if (strncasecmp(item, "seed:", 5) == 0) {
-		if (!name_ok(item + 5) || item[5] == '\0')
+		if (!daemon_config_keys_name_ok(item + 5) || item[5] == '\0')
 			return daemon_config_keys_err(p, e->line, e->key,
 						      "%s: after seed: comes a [seed] name",
 						      daemon_config_keys_shown(item, sb));

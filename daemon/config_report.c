@@ -140,27 +140,15 @@ static enum mp_err set_mb_tls(struct daemon_config_pctx *p, const struct daemon_
 static enum mp_err set_mb_user(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 			       const char *v, void *obj)
 {
-	if (strlen(v) > 256 || !common_str_is_printable(v, strlen(v)))
-		return daemon_config_keys_err(p, e->line, e->key,
-					      "must be one line of at most 256 printable bytes");
-	((struct daemon_config_report_mailbox *)obj)->username = xstrdup(v);
-	return ERR_OK;
+	return daemon_config_keys_username(p, e, v,
+					   &((struct daemon_config_report_mailbox *)obj)->username);
 }
 
-/* RFC 3501 5.1: a mailbox name; no wildcards, quotes or backslashes. */
 static enum mp_err set_mb_folder(struct daemon_config_pctx *p, const struct daemon_config_entry *e,
 				 const char *v, void *obj)
 {
-	struct daemon_config_report_mailbox *mb = obj;
-	size_t len = strlen(v);
-
-	if (len > 200 || !common_str_is_printable(v, len) || strpbrk(v, "\"\\*%") != NULL)
-		return daemon_config_keys_err(p, e->line, e->key,
-					      "a folder name is at most 200 printable characters "
-					      "without \", \\, * or %%");
-	free(mb->folder);
-	mb->folder = xstrdup(v);
-	return ERR_OK;
+	return daemon_config_keys_folder(p, e, v,
+					 &((struct daemon_config_report_mailbox *)obj)->folder);
 }
 
 /* ---- key tables ---- */
@@ -237,25 +225,11 @@ static enum mp_err read_reports(struct daemon_config_pctx *p)
 	return ERR_OK;
 }
 
-static bool name_ok(const char *name)
-{
-	return name != NULL && name[0] != '\0' && strlen(name) <= 64 &&
-	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
-		   strlen(name);
-}
-
 static enum mp_err finish_mailbox(struct daemon_config_pctx *p,
 				  struct daemon_config_report_mailbox *mb)
 {
-	if (mb->host == NULL)
-		return daemon_config_keys_err(p, mb->line, NULL, "host is missing");
-	if (mb->username == NULL || mb->password.value == NULL)
-		return daemon_config_keys_err(
-		    p, mb->line, NULL,
-		    "username and password (or password_file, password_credential) are required");
-	if (mb->port == 0)
-		mb->port = mb->tls == DAEMON_SMTP_STARTTLS ? 143 : 993;
-	return ERR_OK;
+	return daemon_config_keys_imap_finish(p, mb->line, mb->host, mb->username, &mb->password,
+					      mb->tls, &mb->port);
 }
 
 static enum mp_err read_mailbox(struct daemon_config_pctx *p)
@@ -266,18 +240,12 @@ static enum mp_err read_mailbox(struct daemon_config_pctx *p)
 	struct daemon_config_report_mailbox *mb;
 	enum mp_err rc;
 
-	if (!name_ok(s->name))
-		return daemon_config_keys_err(
-		    p, s->line, NULL,
-		    "needs a name of letters, digits, '.', '_' or '-': [report_mailbox dmarc]");
-	o = daemon_config_find_report_mailbox(cfg, s->name);
-	if (o != NULL)
-		return daemon_config_keys_err(p, s->line, NULL,
-					      "duplicate section (first at line %u)", o->line);
-	if (cfg->n_report_mailboxes == DAEMON_CONFIG_MAX_REPORT_MAILBOXES)
-		return daemon_config_keys_err(p, s->line, NULL,
-					      "more than %d [report_mailbox] sections",
-					      DAEMON_CONFIG_MAX_REPORT_MAILBOXES);
+	o = s->name != NULL ? daemon_config_find_report_mailbox(cfg, s->name) : NULL;
+	rc = daemon_config_keys_new_named(p, cfg->n_report_mailboxes,
+					  DAEMON_CONFIG_MAX_REPORT_MAILBOXES, "report_mailbox",
+					  "[report_mailbox dmarc]", o != NULL ? o->line : 0);
+	if (rc != ERR_OK)
+		return rc;
 	cfg->report_mailboxes =
 	    xreallocarray(cfg->report_mailboxes, cfg->n_report_mailboxes + 1, sizeof *mb);
 	mb = &cfg->report_mailboxes[cfg->n_report_mailboxes++];

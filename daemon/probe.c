@@ -1,20 +1,21 @@
 /*
- * daemon/probe: the probe engine (see the header).  RFC 3464 (DSNs), RFC
- * 5321 4.5.5 (the null reverse-path of bounces), RFC 5321 4.4 (Received).
+ * daemon/probe: the probe engine (see the header).  The pure pieces of
+ * reading inbound mail are daemon/probe_inbound, the DKIM signature of a
+ * probe daemon/probe_sign.  RFC 3464 (DSNs), RFC 5321 4.5.5 (the null
+ * reverse-path of bounces), RFC 5321 4.4 (Received).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
-#include "common/crypto.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/config_probe.h"
 #include "daemon/config_report.h"
 #include "daemon/probe.h"
-#include "daemon/probe_received.h"
+#include "daemon/probe_inbound.h"
+#include "daemon/probe_sign.h"
 #include "daemon/probe_verdict.h"
 #include "daemon/store_probe.h"
 #include "mail/dkim.h"
@@ -23,7 +24,6 @@
 
 #define INBOUND_BATCH 32
 #define LOST_SCAN_EVERY 5 /* seconds */
-#define KEY_FILE_MAX 65536
 
 struct slot {
 	const struct daemon_config_domain *d; /* or NULL for a seed */
@@ -126,71 +126,6 @@ static void make_slots(struct daemon_probe *p, int64_t now)
 
 /* ---- sending ---- */
 
-static char *read_key(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	char *buf;
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	buf = xmalloc(KEY_FILE_MAX + 1);
-	n = fread(buf, 1, KEY_FILE_MAX + 1, f);
-	fclose(f);
-	if (n == 0 || n > KEY_FILE_MAX) {
-		memset(buf, 0, KEY_FILE_MAX + 1);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-/* Prepend a DKIM-Signature made with d's key for probe_sign; false with why. */
-static bool sign(struct daemon_probe *p, const struct daemon_config_domain *d, char **msg,
-		 size_t *len, char *why, size_t whysz)
-{
-	const char *path = NULL;
-	struct common_crypto_pubkey pub = {0};
-	struct mail_dkim_sign_opts o = {.domain = d->name, .selector = d->probe.sign};
-	char *key, *hdr = NULL, *out;
-	size_t klen = 0, hlen;
-	enum mp_err rc;
-
-	for (size_t i = 0; i < d->n_dkim_keys; i++)
-		if (strcmp(d->dkim_keys[i].selector, d->probe.sign) == 0)
-			path = d->dkim_keys[i].path;
-	if (path == NULL || common_crypto_privkey_load(path, &pub, why, whysz) != ERR_OK ||
-	    (key = read_key(path, &klen)) == NULL) {
-		if (path == NULL || why[0] == '\0')
-			snprintf(why, whysz, "the key of selector %s cannot be read",
-				 d->probe.sign);
-		return false;
-	}
-	o.alg = pub.type == COMMON_CRYPTO_ED25519 ? MAIL_DKIM_ED25519_SHA256 : MAIL_DKIM_RSA_SHA256;
-	common_crypto_pubkey_free(&pub);
-	o.key_pem = key;
-	o.key_len = klen;
-	if (p->dkim == NULL)
-		p->dkim = mail_dkim_new();
-	rc = p->dkim ? mail_dkim_sign(p->dkim, &o, *msg, *len, &hdr, why, whysz) : ERR_IO;
-	memset(key, 0, klen);
-	free(key);
-	if (rc != ERR_OK)
-		return false;
-	hlen = strlen(hdr);
-	out = xmalloc(hlen + *len + 1);
-	memcpy(out, hdr, hlen);
-	memcpy(out + hlen, *msg, *len);
-	out[hlen + *len] = '\0';
-	free(hdr);
-	free(*msg);
-	*msg = out;
-	*len += hlen;
-	return true;
-}
-
 static void new_row(struct daemon_probe_row *r, const char *tok, const char *domain,
 		    const char *relay, const char *rcpt, int64_t now)
 {
@@ -288,7 +223,8 @@ static void send_probe(struct daemon_probe *p, const struct daemon_config_domain
 	}
 	new_row(&r, tok, d->name, rl->name, rcpt->address, p->now);
 	dns_findings_init(&f);
-	if (d->probe.sign != NULL && !sign(p, d, &msg, &len, why, sizeof why)) {
+	if (d->probe.sign != NULL &&
+	    daemon_probe_sign_msg(&p->dkim, d, &msg, &len, why, sizeof why) != ERR_OK) {
 		char *e = xasprintf("mailpulse could not DKIM-sign it: %s", why);
 
 		daemon_probe_verdict_send_failed(rl->name, e, NULL, &r, &f);
@@ -557,42 +493,14 @@ static bool verifying(const struct daemon_probe *p, const char *tok)
 	return false;
 }
 
-/* The token of a VERP recipient among the comma-separated rcpts, or false. */
-static bool verp_token(const struct daemon_probe *p, const char *rcpts,
-		       char tok[MAIL_PROBE_TOKEN_LEN + 1])
-{
-	char *copy = xstrdup(rcpts), *save_p = NULL;
-	bool found = false;
-
-	for (char *a = strtok_r(copy, ",", &save_p); a != NULL && !found;
-	     a = strtok_r(NULL, ",", &save_p)) {
-		const char *at = strrchr(a, '@');
-
-		found = at != NULL && p->cfg->probe.bounce_domain != NULL &&
-			strcasecmp(at + 1, p->cfg->probe.bounce_domain) == 0 &&
-			mail_probe_token_from_addr(a, p->cfg->probe.verp_local, tok);
-	}
-	free(copy);
-	return found;
-}
-
-static bool may_bounce(enum daemon_probe_state s)
-{
-	return s == DAEMON_PROBE_PENDING || s == DAEMON_PROBE_SUBMITTED || s == DAEMON_PROBE_LOST ||
-	       s == DAEMON_PROBE_SEND_FAILED;
-}
-
 /* A DSN: the failed recipient's probe becomes BOUNCED.  Returns the inbound kind. */
 static const char *take_bounce(struct daemon_probe *p, const struct mail_dsn *dsn, const char *verp)
 {
-	const struct mail_dsn_rcpt *x = NULL;
+	const struct mail_dsn_rcpt *x = daemon_probe_inbound_failed_rcpt(dsn);
 	struct daemon_probe_row r;
 	struct dns_findings f;
 	const char *tok;
 
-	for (size_t i = 0; i < dsn->n_rcpts && x == NULL; i++)
-		if (dsn->rcpts[i].action != NULL && strcmp(dsn->rcpts[i].action, "failed") == 0)
-			x = &dsn->rcpts[i];
 	if (x == NULL) {
 		log_info("probe", "bounce-ignored reason=\"no failed recipient (delayed or "
 				  "delivered notice)\"");
@@ -604,7 +512,7 @@ static const char *take_bounce(struct daemon_probe *p, const struct mail_dsn *ds
 		return "bounce";
 	}
 	dns_findings_init(&f);
-	if (may_bounce(r.state)) {
+	if (daemon_probe_inbound_may_bounce(r.state)) {
 		daemon_probe_verdict_bounce(x, &r, &f);
 		save(p, &r);
 		report(p, r.domain, &f);
@@ -613,58 +521,21 @@ static const char *take_bounce(struct daemon_probe *p, const struct mail_dsn *ds
 	return "bounce";
 }
 
-/* Round trip: arrival minus the relay's acceptance (ms when known, else seconds). */
-static double roundtrip(const struct daemon_probe_row *r, const struct daemon_inbound_row *in)
-{
-	long long ms;
-	double sub = (double)r->submitted;
-
-	if (r->submitted <= 0)
-		return -1;
-	if (daemon_probe_verdict_json_int(r->detail_json, "submitted_ms", &ms))
-		sub = (double)ms / 1000.0;
-	sub = (double)in->received + in->received_frac - sub;
-	return sub < 0 ? 0 : sub;
-}
-
-static void verify_job(struct daemon_probe *p, const struct daemon_inbound_row *in, const char *tok,
-		       const char *client_ip)
-{
-	const struct daemon_config *c = p->cfg;
-	struct daemon_probe_job j = {.kind = DAEMON_PROBE_JOB_VERIFY};
-	struct daemon_probe_check *k = &j.check;
-
-	snprintf(j.token, sizeof j.token, "%s", tok);
-	k->inbound_id = in->id;
-	k->client_ip = xstrdup(client_ip);
-	k->helo = in->helo[0] ? xstrdup(in->helo) : NULL;
-	k->mail_from = in->source[0] == 'l' ? xstrdup(in->mail_from) : NULL;
-	k->authserv_id =
-	    xstrdup(c->listener.authserv_id ? c->listener.authserv_id : "mailpulse.invalid");
-	k->n_trusted = c->listener.n_trusted_authserv_ids;
-	k->trusted = xcalloc(k->n_trusted + 1, sizeof *k->trusted);
-	for (size_t i = 0; i < k->n_trusted; i++)
-		k->trusted[i] = xstrdup(c->listener.trusted_authserv_ids[i]);
-	k->msg = xmemdup0(in->data, in->len);
-	k->len = in->len;
-	submit(p, &j);
-}
-
 /* A probe came back: RECEIVED, then verification.  Returns NULL (done later) or a kind. */
 static const char *take_return(struct daemon_probe *p, const struct daemon_inbound_row *in,
 			       const char *tok)
 {
 	struct daemon_probe_row r;
 	char ip[64] = "";
-	bool spf_known = true;
+	bool spf_known;
+	struct daemon_probe_job vj;
 	char *j;
 
 	if (!get_row(p, tok, &r))
 		return "unknown";
 	/* A second copy (a seed box message found again before its delete took
 	   effect) while the first is still being verified is a duplicate too. */
-	if (r.state == DAEMON_PROBE_VERIFIED || r.state == DAEMON_PROBE_FAILED ||
-	    r.state == DAEMON_PROBE_BOUNCED ||
+	if (daemon_probe_inbound_finished(r.state) ||
 	    (r.state == DAEMON_PROBE_RECEIVED && verifying(p, tok))) {
 		log_info("probe", "duplicate token=%s state=%s", tok,
 			 daemon_probe_state_name(r.state));
@@ -673,23 +544,19 @@ static const char *take_return(struct daemon_probe *p, const struct daemon_inbou
 	}
 	r.state = DAEMON_PROBE_RECEIVED;
 	r.received = in->received;
-	r.roundtrip_s = roundtrip(&r, in);
+	r.roundtrip_s = daemon_probe_inbound_roundtrip(&r, in);
 	free(r.folder);
 	r.folder = xstrdup(in->folder[0] ? in->folder : "listener");
 	j = daemon_probe_verdict_json(r.detail_json, NULL, in);
 	free(r.detail_json);
 	r.detail_json = j;
 	save(p, &r);
-	if (in->client_ip[0])
-		snprintf(ip, sizeof ip, "%s", in->client_ip);
-	else if (!daemon_probe_received_ip(in->data, in->len, ip, sizeof ip)) {
-		snprintf(ip, sizeof ip, "0.0.0.0");
-		spf_known = false;
-	}
+	spf_known = daemon_probe_inbound_client_ip(in, ip, sizeof ip);
 	p->busy = xreallocarray(p->busy, p->nbusy + 1, sizeof *p->busy);
 	p->busy[p->nbusy] = (struct busy){.id = in->id, .spf_known = spf_known};
 	snprintf(p->busy[p->nbusy++].token, sizeof p->busy->token, "%s", tok);
-	verify_job(p, in, r.token, ip);
+	daemon_probe_inbound_verify_job(p->cfg, in, r.token, ip, &vj);
+	submit(p, &vj);
 	daemon_store_probe_row_free(&r);
 	return NULL;
 }
@@ -709,7 +576,7 @@ static const char *classify(struct daemon_probe *p, const struct daemon_inbound_
 	   failure reports may come with the null reverse-path (RFC 5321 4.5.5). */
 	if (p->other != NULL && daemon_config_report_rcpts_match(p->cfg, in->rcpts))
 		return p->other(p->other_arg, in);
-	verp = verp_token(p, in->rcpts, tok);
+	verp = daemon_probe_inbound_verp_token(p->cfg, in->rcpts, tok);
 	if (verp || in->mail_from[0] == '\0') {
 		struct mail_dsn dsn;
 

@@ -4,9 +4,7 @@
  * options; each lane has its own condition variable.  A lane's resolver
  * and library handles are touched by that lane's thread only.
  */
-#include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include "common/xmalloc.h"
 #include "daemon/deliver.h"
 #include "daemon/probe_worker.h"
+#include "daemon/worker_common.h"
 #include "dns/orgdomain.h"
 #include "mail/dkim.h"
 
@@ -57,14 +56,6 @@ struct daemon_probe_worker {
 	unsigned gen;
 };
 
-static void wipe_free(char *s)
-{
-	if (s != NULL) {
-		memset(s, 0, strlen(s));
-		free(s);
-	}
-}
-
 void daemon_probe_job_clear(struct daemon_probe_job *j)
 {
 	if (j == NULL)
@@ -73,7 +64,7 @@ void daemon_probe_job_clear(struct daemon_probe_job *j)
 	free(j->send.ca_file);
 	free(j->send.helo);
 	free(j->send.user);
-	wipe_free(j->send.password);
+	daemon_worker_common_wipe_free(j->send.password);
 	free(j->send.mail_from);
 	free(j->send.rcpt);
 	free(j->send.msg);
@@ -81,7 +72,7 @@ void daemon_probe_job_clear(struct daemon_probe_job *j)
 	free(j->poll.host);
 	free(j->poll.ca_file);
 	free(j->poll.user);
-	wipe_free(j->poll.password);
+	daemon_worker_common_wipe_free(j->poll.password);
 	free(j->poll.inbox);
 	free(j->poll.spam);
 	free(j->poll.uids[0]);
@@ -130,45 +121,11 @@ static void lane_resolver(struct lane *ln)
 	ln->res_gen = w->gen;
 }
 
-struct resolve_ctx {
-	struct dns_book *book;
-	const char *host, *what;
-	struct daemon_deliver_addrs out;
-	struct daemon_probe_worker *w;
-};
-
-static enum mp_err resolve_step(void *arg)
-{
-	struct resolve_ctx *c = arg;
-
-	if (__atomic_load_n(&c->w->stop, __ATOMIC_RELAXED))
-		return ERR_NET;
-	return daemon_deliver_resolve(c->book, c->host, c->what, &c->out);
-}
-
 /* The first address of host through the lane's resolver, or why not (in why). */
-static bool resolve(struct lane *ln, const char *host, const char *what, char *addr, size_t addrsz,
-		    char *why, size_t whysz)
+static bool resolve(struct lane *ln, const char *host, const char *what,
+		    char addr[DAEMON_DELIVER_ADDRSTRLEN], char *why, size_t whysz)
 {
-	struct resolve_ctx c = {.book = dns_book_new(4), .host = host, .what = what, .w = ln->w};
-	enum mp_err rc = ERR_IO;
-	bool ok = false;
-
-	if (ln->res != NULL)
-		rc = dns_resolver_run_sync(ln->res, c.book, resolve_step, &c);
-	if (rc != ERR_OK)
-		snprintf(why, whysz, "%s %s could not be resolved (%s)", what, host,
-			 ln->res == NULL ? "no resolver" : "DNS failure or stopping");
-	else if (c.out.verdict != DAEMON_DELIVER_SENT || c.out.n == 0)
-		snprintf(why, whysz, "%.300s", c.out.why);
-	else {
-		snprintf(addr, addrsz, "%s", c.out.addr[0]);
-		ok = true;
-	}
-	if (ln->res != NULL)
-		dns_resolver_forget(ln->res, c.book);
-	dns_book_free(c.book);
-	return ok;
+	return daemon_worker_common_resolve(ln->res, &ln->w->stop, host, what, addr, why, whysz);
 }
 
 /* "550 5.1.1 text" of the last reply that is not QUIT's, first line only. */
@@ -197,7 +154,7 @@ static void run_send(struct lane *ln, struct daemon_probe_job *j, struct daemon_
 	char addr[DAEMON_DELIVER_ADDRSTRLEN];
 
 	d->attempted = true;
-	if (!resolve(ln, s->host, "the relay", addr, sizeof addr, d->error, sizeof d->error)) {
+	if (!resolve(ln, s->host, "the relay", addr, d->error, sizeof d->error)) {
 		d->cls = MAIL_SMTP_NETWORK;
 		d->err = ERR_NET;
 		return;
@@ -236,8 +193,7 @@ static bool seed_open(struct lane *ln, const struct daemon_probe_poll *p,
 {
 	d->seed = xstrdup(p->seed);
 	d->attempted = true;
-	if (!resolve(ln, p->host, "the seed box host", addr, DAEMON_DELIVER_ADDRSTRLEN,
-		     d->imap.error, sizeof d->imap.error)) {
+	if (!resolve(ln, p->host, "the seed box host", addr, d->imap.error, sizeof d->imap.error)) {
 		d->err = ERR_NET;
 		return false;
 	}
@@ -372,7 +328,7 @@ static void post(struct daemon_probe_worker *w, struct node *n)
 	else
 		w->res = n;
 	w->res_tail = n;
-	(void)!write(w->pipe[1], "r", 1);
+	daemon_worker_common_wake(w->pipe[1]);
 }
 
 /* Under w->mu: a job never started becomes a result that says so. */
@@ -464,28 +420,24 @@ enum mp_err daemon_probe_worker_new(const struct dns_resolver_opts *dns,
 				    struct daemon_probe_worker **out)
 {
 	struct daemon_probe_worker *w = xcalloc(1, sizeof *w);
-	sigset_t all, old;
 	bool ok = true;
 
-	if (pipe2(w->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+	if (daemon_worker_common_pipe(w->pipe) != ERR_OK) {
 		free(w);
 		return ERR_IO;
 	}
 	pthread_mutex_init(&w->mu, NULL);
 	w->cx = mail_smtp_conn_cancel_new();
 	set_dns(w, dns);
-	/* STYLE.md 19: the lanes inherit a mask that blocks every signal. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	/* STYLE.md 19: spawn() blocks every signal in the lanes. */
 	for (size_t i = 0; i < NLANES; i++) {
 		w->lane[i].w = w;
 		pthread_cond_init(&w->lane[i].cv, NULL);
-		if (ok && pthread_create(&w->lane[i].thread, NULL, lane_main, &w->lane[i]) == 0)
+		if (ok && daemon_worker_common_spawn(&w->lane[i].thread, lane_main, &w->lane[i]))
 			w->lane[i].started = true;
 		else
 			ok = false;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!ok) {
 		daemon_probe_worker_free(w);
 		return ERR_IO;
@@ -599,10 +551,8 @@ int daemon_probe_worker_fd(const struct daemon_probe_worker *w)
 bool daemon_probe_worker_pop(struct daemon_probe_worker *w, struct daemon_probe_done *out)
 {
 	struct node *n;
-	char buf[64];
 
-	while (read(w->pipe[0], buf, sizeof buf) > 0)
-		;
+	daemon_worker_common_drain(w->pipe[0]);
 	pthread_mutex_lock(&w->mu);
 	n = w->res;
 	if (n != NULL) {

@@ -12,9 +12,7 @@
  * RFC 1035 3.5 (in-addr.arpa), RFC 3596 2.5 (ip6.arpa), RFC 9051 (IMAP).
  */
 #include <ctype.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +20,7 @@
 #include "common/xmalloc.h"
 #include "daemon/deliver.h"
 #include "daemon/report_worker.h"
+#include "daemon/worker_common.h"
 #include "dns/book.h"
 #include "dns/orgdomain.h"
 #include "dns/resolver.h"
@@ -64,14 +63,6 @@ struct daemon_report_worker {
 	struct dns_orgdomain *psl;
 };
 
-static void wipe_free(char *s)
-{
-	if (s != NULL) {
-		memset(s, 0, strlen(s));
-		free(s);
-	}
-}
-
 static void job_free(struct job *j)
 {
 	if (j == NULL)
@@ -80,7 +71,7 @@ static void job_free(struct job *j)
 	free(j->host);
 	free(j->ca_file);
 	free(j->user);
-	wipe_free(j->password);
+	daemon_worker_common_wipe_free(j->password);
 	free(j->folder);
 	free(j->uids);
 	for (size_t i = 0; i < j->n_ips; i++)
@@ -113,77 +104,29 @@ static bool stopping(struct daemon_report_worker *w)
 	return __atomic_load_n(&w->stop, __ATOMIC_RELAXED);
 }
 
-/*
- * dns_resolver_run_sync() that also watches the stop switch every 100 ms,
- * so a stop does not wait out DNS timeouts: fn(arg) is run until it stops
- * returning ERR_AGAIN, the book's questions answered between runs.  ERR_NET
- * when stopped, ERR_IO when the loop failed.
- */
+/* The common stop-watching DNS loop with the thread's resolver and stop switch. */
 static enum mp_err run_dns(struct daemon_report_worker *w, struct dns_book *book,
 			   enum mp_err (*fn)(void *arg), void *arg)
 {
-	for (int round = 0; round < 64; round++) {
-		enum mp_err e = stopping(w) ? ERR_NET : fn(arg);
-
-		if (e != ERR_AGAIN)
-			return e;
-		(void)dns_resolver_submit(w->resolver, book, NULL, NULL);
-		while (dns_book_in_flight(book) > 0) {
-			if (stopping(w))
-				return ERR_NET;
-			if (dns_resolver_run_once(w->resolver, 100) != ERR_OK)
-				return ERR_IO;
-		}
-	}
-	return ERR_IO; /* a step that keeps asking: never expected */
+	return daemon_worker_common_run_dns(w->resolver, book, &w->stop, fn, arg);
 }
 
 /* ---- IMAP -------------------------------------------------------------- */
 
-struct resolve_ctx {
-	struct dns_book *book;
-	const char *host;
-	struct daemon_deliver_addrs out;
-	struct daemon_report_worker *w;
-};
-
-static enum mp_err resolve_step(void *arg)
+/*
+ * What a poll and a delete share: resolve the job's host with the thread's
+ * resolver into addr (pinned) and fill the session part of *o (borrowed from
+ * j and addr).  false (d->rc and d->error set) when the host did not resolve.
+ */
+static bool session_open(struct daemon_report_worker *w, const struct job *j,
+			 struct daemon_report_done *d, struct mail_imap_opts *o,
+			 char addr[DAEMON_DELIVER_ADDRSTRLEN])
 {
-	struct resolve_ctx *c = arg;
-
-	if (stopping(c->w))
-		return ERR_NET;
-	return daemon_deliver_resolve(c->book, c->host, "the report mailbox host", &c->out);
-}
-
-/* The first address of the job's host into addr, pinned; or why not, in d->error. */
-static bool resolve_host(struct daemon_report_worker *w, const struct job *j,
-			 struct daemon_report_done *d, char addr[DAEMON_DELIVER_ADDRSTRLEN])
-{
-	struct resolve_ctx c = {.book = dns_book_new(4), .host = j->host, .w = w};
-	enum mp_err rc = run_dns(w, c.book, resolve_step, &c);
-	bool ok = false;
-
-	if (rc != ERR_OK)
-		snprintf(d->error, sizeof d->error,
-			 "the report mailbox host %s could not be "
-			 "resolved (DNS failure or stopping)",
-			 j->host);
-	else if (c.out.verdict != DAEMON_DELIVER_SENT || c.out.n == 0)
-		snprintf(d->error, sizeof d->error, "%.250s", c.out.why);
-	else {
-		snprintf(addr, DAEMON_DELIVER_ADDRSTRLEN, "%s", c.out.addr[0]);
-		ok = true;
+	if (!daemon_worker_common_resolve(w->resolver, &w->stop, j->host, "the report mailbox host",
+					  addr, d->error, sizeof d->error)) {
+		d->rc = ERR_NET;
+		return false;
 	}
-	dns_resolver_forget(w->resolver, c.book);
-	dns_book_free(c.book);
-	return ok;
-}
-
-/* The session part of the IMAP options; borrowed from j and addr. */
-static void imap_opts(struct daemon_report_worker *w, const struct job *j, const char *addr,
-		      struct mail_imap_opts *o)
-{
 	*o = (struct mail_imap_opts){
 	    .host = j->host,
 	    .addr = addr,
@@ -195,6 +138,7 @@ static void imap_opts(struct daemon_report_worker *w, const struct job *j, const
 	    .timeout_ms = j->timeout_ms,
 	    .cancel = &w->stop,
 	};
+	return true;
 }
 
 static void run_poll(struct daemon_report_worker *w, const struct job *j,
@@ -205,11 +149,8 @@ static void run_poll(struct daemon_report_worker *w, const struct job *j,
 	struct mail_imap_opts o;
 	char addr[DAEMON_DELIVER_ADDRSTRLEN];
 
-	if (!resolve_host(w, j, d, addr)) {
-		d->rc = ERR_NET;
+	if (!session_open(w, j, d, &o, addr))
 		return;
-	}
-	imap_opts(w, j, addr, &o);
 	o.folders = &f;
 	o.n_folders = 1;
 	o.all_messages = true;
@@ -236,11 +177,8 @@ static void run_delete(struct daemon_report_worker *w, const struct job *j,
 	struct mail_imap_opts o;
 	char addr[DAEMON_DELIVER_ADDRSTRLEN];
 
-	if (!resolve_host(w, j, d, addr)) {
-		d->rc = ERR_NET;
+	if (!session_open(w, j, d, &o, addr))
 		return;
-	}
-	imap_opts(w, j, addr, &o);
 	for (size_t at = 0; at < j->n_uids && d->rc == ERR_OK; at += MAIL_IMAP_MAX_MESSAGES) {
 		size_t n = j->n_uids - at, got = 0;
 
@@ -393,7 +331,7 @@ static void post(struct daemon_report_worker *w, struct daemon_report_done *d)
 	else
 		w->res = n;
 	w->res_tail = n;
-	(void)!write(w->pipe[1], "r", 1);
+	daemon_worker_common_wake(w->pipe[1]);
 }
 
 static void *worker_main(void *arg)
@@ -474,10 +412,9 @@ enum mp_err daemon_report_worker_new(const struct daemon_config *cfg,
 				     struct daemon_report_worker **out)
 {
 	struct daemon_report_worker *w = xcalloc(1, sizeof *w);
-	sigset_t all, old;
 	enum mp_err e;
 
-	if (pipe2(w->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+	if (daemon_worker_common_pipe(w->pipe) != ERR_OK) {
 		free(w);
 		return ERR_IO;
 	}
@@ -490,11 +427,7 @@ enum mp_err daemon_report_worker_new(const struct daemon_config *cfg,
 		return e == ERR_INVAL ? ERR_NET : e;
 	}
 	w->psl = dns_orgdomain_new();
-	/* STYLE.md 19: the thread inherits a mask that blocks every signal. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	w->started = pthread_create(&w->thread, NULL, worker_main, w) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	w->started = daemon_worker_common_spawn(&w->thread, worker_main, w);
 	if (!w->started) {
 		daemon_report_worker_free(w);
 		return ERR_IO;
@@ -629,7 +562,6 @@ struct daemon_report_done *daemon_report_worker_take(struct daemon_report_worker
 {
 	struct daemon_report_done *d = NULL;
 	struct done_node *n;
-	char buf[64];
 
 	pthread_mutex_lock(&w->mu);
 	n = w->res;
@@ -642,8 +574,7 @@ struct daemon_report_done *daemon_report_worker_take(struct daemon_report_worker
 	}
 	/* The pipe stays readable while results wait (post writes under mu too). */
 	if (w->res == NULL)
-		while (read(w->pipe[0], buf, sizeof buf) > 0)
-			;
+		daemon_worker_common_drain(w->pipe[0]);
 	pthread_mutex_unlock(&w->mu);
 	return d;
 }

@@ -1,38 +1,24 @@
 /*
  * web/html: the overview, the shared page frame and the pieces both pages
- * use (see html.h), then the domain page.
+ * use (see html.h), then the domain page.  The alert tables are
+ * web/html_alerts.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common/xmalloc.h"
 #include "web/html.h"
+#include "web/html_alerts.h"
 #include "web/html_probe.h"
 #include "web/html_report.h"
 #include "web/spftree.h"
 #include "web/style.h"
+#include "web/html_parts.h"
 
 /* Rows of the overview's "recent alerts" table. */
 #define RECENT_ALERTS 20
 
 /* ---- words ---------------------------------------------------------- */
-
-static const char *sev_word(enum web_sev s)
-{
-	switch (s) {
-	case WEB_SEV_OK:
-		return "OK";
-	case WEB_SEV_INFO:
-		return "OK";
-	case WEB_SEV_WARN:
-		return "Warning";
-	case WEB_SEV_CRITICAL:
-		return "Failing";
-	case WEB_SEV_UNKNOWN:
-		break;
-	}
-	return "Unknown";
-}
 
 /* What the alert engine is doing about a check, in a few words (or NULL). */
 static const char *state_note(enum web_state st)
@@ -81,11 +67,6 @@ static const char *day_word(enum web_day_color c)
 		break;
 	}
 	return "no data";
-}
-
-static const char *plural(size_t n)
-{
-	return n == 1 ? "" : "s";
 }
 
 /* ---- frame ---------------------------------------------------------- */
@@ -142,28 +123,6 @@ static enum mp_err finish(struct web_out *o, char **out, size_t *len)
 }
 
 /* ---- shared pieces -------------------------------------------------- */
-
-/*
- * Tables are `class="stack"`: on a phone each row becomes a small card and
- * each cell shows its column name from data-label (style.css).
- */
-static void td(struct web_out *o, const char *label)
-{
-	web_out_printf(o, "<td data-label=\"%s\">", label);
-}
-
-static void table_head(struct web_out *o, const char *ths)
-{
-	web_out_printf(o,
-		       "<div class=\"scroll\"><table class=\"stack\"><thead><tr>%s</tr></thead>"
-		       "<tbody>\n",
-		       ths);
-}
-
-static void pill(struct web_out *o, enum web_sev sev, const char *word)
-{
-	web_out_printf(o, "<span class=\"pill sev-%s\">%s</span>", web_sev_name(sev), word);
-}
 
 /*
  * The markup of every possible cell of a page (4 colours x 90 dated days),
@@ -243,8 +202,8 @@ static void check_chip(struct web_out *o, const struct web_check *c)
 	web_out_time(o, c->last_checked, "never");
 	web_out_put(o, "\"><span class=\"cn\">");
 	web_out_html(o, c->name, (size_t)-1);
-	web_out_printf(o, "</span><span>%s%s%s</span></li>", sev_word(sev), note ? ", " : "",
-		       note ? note : "");
+	web_out_printf(o, "</span><span>%s%s%s</span></li>", web_html_parts_sev_word(sev),
+		       note ? ", " : "", note ? note : "");
 }
 
 /* A link to /domain/NAME; the name is an A-label name but still escaped. */
@@ -300,7 +259,8 @@ static void finding(struct web_out *o, const struct web_finding *f)
 
 	web_out_printf(o, "<li class=\"card finding sev-%s\"><div class=\"f-head\">",
 		       web_sev_name(sev));
-	pill(o, sev, sev == WEB_SEV_CRITICAL ? "Critical" : sev_word(sev));
+	web_html_parts_pill(o, sev,
+			    sev == WEB_SEV_CRITICAL ? "Critical" : web_html_parts_sev_word(sev));
 	web_out_put(o, "<span class=\"f-check\">");
 	web_out_html(o, f->check, (size_t)-1);
 	web_out_put(o, "</span><code class=\"f-code\">");
@@ -380,87 +340,6 @@ static void findings_block(struct web_out *o, const struct web_finding *f, size_
 	free(idx);
 }
 
-static void delivery(struct web_out *o, const struct web_delivery *d)
-{
-	web_out_put(o, "<li>");
-	web_out_html(o, d->channel, (size_t)-1);
-	web_out_put(o, " <span class=\"muted\">(");
-	web_out_html(o, d->type, (size_t)-1);
-	web_out_put(o, ")</span>: <b>");
-	web_out_html(o, d->status, (size_t)-1);
-	web_out_printf(o, "</b> after %u attempt%s, ", d->attempts, plural(d->attempts));
-	web_out_time(o, d->updated_at, "time unknown");
-	if (d->error != NULL) {
-		web_out_put(o, " &mdash; ");
-		web_out_html(o, d->error, (size_t)-1);
-	}
-	web_out_put(o, "</li>\n");
-}
-
-/* "open for 12 min" or "resolved after 3 h 5 min". */
-static void episode_status(struct web_out *o, const struct web_episode *e, int64_t now)
-{
-	if (e->open) {
-		web_out_put(o, "open for ");
-		web_out_duration(o, now - e->started_at);
-	} else {
-		web_out_put(o, "resolved after ");
-		web_out_duration(o, e->ended_at - e->started_at);
-	}
-}
-
-/* One alert episode as a table row; with_domain for the overview. */
-static void episode_row(struct web_out *o, const struct web_episode *e, int64_t now,
-			bool with_domain)
-{
-	enum web_sev sev = web_sev_parse(e->severity);
-
-	web_out_put(o, "<tr>");
-	td(o, "Started");
-	web_out_time(o, e->started_at, "?");
-	web_out_put(o, "</td>");
-	if (with_domain) {
-		td(o, "Domain");
-		web_out_html(o, e->domain, (size_t)-1);
-		web_out_put(o, "</td>");
-	}
-	td(o, "Check");
-	web_out_html(o, e->check, (size_t)-1);
-	web_out_put(o, "</td>");
-	td(o, "Severity");
-	pill(o, sev, sev == WEB_SEV_CRITICAL ? "Critical" : sev_word(sev));
-	web_out_put(o, "</td>");
-	td(o, "Status");
-	episode_status(o, e, now);
-	web_out_put(o, "</td>");
-	td(o, "What happened");
-	web_out_put(o, "<div>");
-	web_out_html(o, e->summary, (size_t)-1);
-	if (e->n_deliveries > 0) {
-		web_out_put(o, "<ul class=\"deliveries\">\n");
-		for (size_t j = 0; j < e->n_deliveries; j++)
-			delivery(o, &e->deliveries[j]);
-		web_out_put(o, "</ul>");
-	} else {
-		web_out_put(o, "<div class=\"muted\">no notification</div>");
-	}
-	web_out_put(o, "<div class=\"muted mono\">");
-	web_out_html(o, e->id, (size_t)-1);
-	web_out_put(o, "</div></div></td></tr>\n");
-}
-
-static void episodes_table(struct web_out *o, const struct web_episode *e, size_t n, size_t max,
-			   int64_t now, bool with_domain)
-{
-	table_head(o, with_domain ? "<th>Started</th><th>Domain</th><th>Check</th><th>Severity</th>"
-				    "<th>Status</th><th>What happened</th>"
-				  : "<th>Started</th><th>Check</th><th>Severity</th><th>Status</th>"
-				    "<th>What happened</th>");
-	for (size_t i = 0; i < n && i < max; i++)
-		episode_row(o, &e[i], now, with_domain);
-	web_out_put(o, "</tbody></table></div>\n");
-}
-
 /* ---- overview ------------------------------------------------------- */
 
 struct tally {
@@ -513,7 +392,7 @@ static void banner_reasons(struct web_out *o, const struct web_snapshot *s, stru
 		web_out_printf(o,
 			       " %zu of %zu domain%s %s a problem that can get mail rejected or "
 			       "let others send mail in your name",
-			       t.crit, s->n_domains, plural(s->n_domains),
+			       t.crit, s->n_domains, web_html_parts_plural(s->n_domains),
 			       t.crit == 1 ? "has" : "have");
 		failing_links(o, s, t.crit);
 		web_out_printf(o, " Open %s to see exactly what to fix.",
@@ -523,11 +402,11 @@ static void banner_reasons(struct web_out *o, const struct web_snapshot *s, stru
 		web_out_printf(o,
 			       " %zu domain%s %s warnings: mail gets through, but something "
 			       "should be fixed.",
-			       t.warn, plural(t.warn), t.warn == 1 ? "has" : "have");
+			       t.warn, web_html_parts_plural(t.warn), t.warn == 1 ? "has" : "have");
 	if (t.unknown > 0)
 		web_out_printf(o,
 			       " %zu domain%s could not be checked; the last results stay shown.",
-			       t.unknown, plural(t.unknown));
+			       t.unknown, web_html_parts_plural(t.unknown));
 	if (s->degraded)
 		web_out_put(o, " mailpulse cannot reach its DNS resolver, so checks are on hold "
 			       "and no domain alert is sent.");
@@ -550,7 +429,8 @@ static void banner(struct web_out *o, const struct web_snapshot *s)
 		web_out_printf(o,
 			       "SPF, DKIM, DMARC and the other checks pass for %s%zu domain%s. "
 			       "Mail is authenticated.",
-			       s->n_domains > 1 ? "all " : "", s->n_domains, plural(s->n_domains));
+			       s->n_domains > 1 ? "all " : "", s->n_domains,
+			       web_html_parts_plural(s->n_domains));
 	else
 		banner_reasons(o, s, t);
 	web_out_put(o, "</p></section>\n");
@@ -563,7 +443,7 @@ static void domain_row(struct web_out *o, const struct web_domain *d, const stru
 	web_out_put(o, "<li class=\"card dom\"><div class=\"dom-head\"><span class=\"dom-name\">");
 	domain_link(o, d);
 	web_out_put(o, "</span>");
-	pill(o, sev, sev_word(sev));
+	web_html_parts_pill(o, sev, web_html_parts_sev_word(sev));
 	web_out_put(o, "<span class=\"dom-when\">checked ");
 	web_out_time(o, d->last_checked, "not yet");
 	web_out_put(o, "</span></div>\n");
@@ -577,36 +457,6 @@ static void domain_row(struct web_out *o, const struct web_domain *d, const stru
 		web_out_put(o, "</ul>\n");
 	days_bar(o, d, dd);
 	web_out_put(o, "</li>\n");
-}
-
-static void channels_table(struct web_out *o, const struct web_snapshot *s)
-{
-	web_out_put(o, "<h2>Alert channels</h2>\n");
-	if (s->n_channels == 0) {
-		web_out_put(o, "<p class=\"card\">No alert channel is configured: nobody is told "
-			       "when mail breaks. Add an [alert NAME] section.</p>\n");
-		return;
-	}
-	table_head(o, "<th>Channel</th><th>Type</th><th class=\"num\">Sent</th>"
-		      "<th class=\"num\">Failed</th><th class=\"num\">Waiting</th>");
-	for (size_t i = 0; i < s->n_channels; i++) {
-		const struct web_channel *c = &s->channels[i];
-
-		web_out_put(o, "<tr>");
-		td(o, "Channel");
-		web_out_html(o, c->name, (size_t)-1);
-		web_out_put(o, "</td>");
-		td(o, "Type");
-		web_out_html(o, c->type, (size_t)-1);
-		web_out_printf(o,
-			       "</td><td data-label=\"Sent\" class=\"num\">%llu</td>"
-			       "<td data-label=\"Failed\" class=\"num\">%s%llu%s</td>"
-			       "<td data-label=\"Waiting\" class=\"num\">%zu</td></tr>\n",
-			       (unsigned long long)c->sent,
-			       c->failed ? "<b class=\"pill sev-critical\">" : "",
-			       (unsigned long long)c->failed, c->failed ? "</b>" : "", c->queued);
-	}
-	web_out_put(o, "</tbody></table></div>\n");
 }
 
 /* Domains worst first, then in snapshot order. */
@@ -655,9 +505,9 @@ enum mp_err web_html_overview(const struct web_snapshot *s, char **out, size_t *
 	if (s->n_episodes == 0)
 		web_out_put(&o, "<p class=\"card\">No alert so far.</p>\n");
 	else
-		episodes_table(&o, s->episodes, s->n_episodes, RECENT_ALERTS, s->generated_at,
-			       true);
-	channels_table(&o, s);
+		web_html_alerts_episodes(&o, s->episodes, s->n_episodes, RECENT_ALERTS,
+					 s->generated_at, true);
+	web_html_alerts_channels(&o, s);
 	end(&o, s);
 	return finish(&o, out, len);
 }
@@ -687,23 +537,24 @@ static void checks_table(struct web_out *o, const struct web_domain *d)
 		web_out_put(o, "<p class=\"card\">No check has run yet.</p>\n");
 		return;
 	}
-	table_head(o, "<th>Check</th><th>Result</th><th>Alerting</th><th>Last checked</th>"
-		      "<th>Last OK</th>");
+	web_html_parts_table_head(
+	    o, "<th>Check</th><th>Result</th><th>Alerting</th><th>Last checked</th>"
+	       "<th>Last OK</th>");
 	for (size_t i = 0; i < d->n_checks; i++) {
 		const struct web_check *c = &d->checks[i];
 		enum web_sev sev = web_sev_parse(c->severity);
 
 		web_out_put(o, "<tr>");
-		td(o, "Check");
+		web_html_parts_td(o, "Check");
 		web_out_html(o, c->name, (size_t)-1);
 		web_out_put(o, "</td>");
-		td(o, "Result");
-		pill(o, sev, sev_word(sev));
+		web_html_parts_td(o, "Result");
+		web_html_parts_pill(o, sev, web_html_parts_sev_word(sev));
 		web_out_printf(o, "</td><td data-label=\"Alerting\">%s</td>", state_word(c->state));
-		td(o, "Last checked");
+		web_html_parts_td(o, "Last checked");
 		web_out_time(o, c->last_checked, "never");
 		web_out_put(o, "</td>");
-		td(o, "Last OK");
+		web_html_parts_td(o, "Last OK");
 		web_out_time(o, c->last_ok, "never");
 		web_out_put(o, "</td></tr>\n");
 	}
@@ -717,21 +568,21 @@ static void history_table(struct web_out *o, const struct web_domain *d)
 		web_out_put(o, "<p class=\"muted\">No state change recorded.</p>\n");
 		return;
 	}
-	table_head(o, "<th>When</th><th>Check</th><th>Change</th><th>Severity</th>");
+	web_html_parts_table_head(o, "<th>When</th><th>Check</th><th>Change</th><th>Severity</th>");
 	for (size_t i = 0; i < d->n_history; i++) {
 		const struct web_transition *t = &d->history[i];
 		enum web_sev sev = web_sev_parse(t->severity);
 
 		web_out_put(o, "<tr>");
-		td(o, "When");
+		web_html_parts_td(o, "When");
 		web_out_time(o, t->at, "?");
 		web_out_put(o, "</td>");
-		td(o, "Check");
+		web_html_parts_td(o, "Check");
 		web_out_html(o, t->check, (size_t)-1);
 		web_out_printf(o, "</td><td data-label=\"Change\">%s &rarr; %s</td>",
 			       state_word(t->from), state_word(t->to));
-		td(o, "Severity");
-		pill(o, sev, sev_word(sev));
+		web_html_parts_td(o, "Severity");
+		web_html_parts_pill(o, sev, web_html_parts_sev_word(sev));
 		web_out_put(o, "</td></tr>\n");
 	}
 	web_out_put(o, "</tbody></table></div>\n");
@@ -755,11 +606,12 @@ static void domain_banner(struct web_out *o, const struct web_domain *d)
 		web_out_html(o, d->name, (size_t)-1);
 		web_out_put(o, "</span> &middot; ");
 	}
-	web_out_printf(o, "<b>%s.</b> ", sev_word(sev));
+	web_out_printf(o, "<b>%s.</b> ", web_html_parts_sev_word(sev));
 	if (sev == WEB_SEV_UNKNOWN)
 		web_out_put(o, "The last check could not read the DNS; earlier results are kept. ");
 	if (problems > 0)
-		web_out_printf(o, "%zu thing%s to fix, worst first. ", problems, plural(problems));
+		web_out_printf(o, "%zu thing%s to fix, worst first. ", problems,
+			       web_html_parts_plural(problems));
 	else if (sev != WEB_SEV_UNKNOWN)
 		web_out_put(o, "Nothing to fix. ");
 	web_out_put(o, "Checked ");
@@ -818,7 +670,8 @@ enum mp_err web_html_domain(const struct web_snapshot *s, const struct web_domai
 	if (d->n_episodes == 0)
 		web_out_put(&o, "<p class=\"card\">No alert for this domain so far.</p>\n");
 	else
-		episodes_table(&o, d->episodes, d->n_episodes, (size_t)-1, s->generated_at, false);
+		web_html_alerts_episodes(&o, d->episodes, d->n_episodes, (size_t)-1,
+					 s->generated_at, false);
 	end(&o, s);
 	return finish(&o, out, len);
 }

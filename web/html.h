@@ -13,7 +13,9 @@
  * may cache a rendered page for as long as the snapshot is current.
  *
  * What it does not: JSON (web/api), metrics, badges, HTTP; the SPF tree is
- * drawn by web/spftree.  References: HTML Living Standard (meta refresh
+ * drawn by web/spftree, the alert episode and channel tables by
+ * web/html_alerts, the probe and report sections by web/html_probe and
+ * web/html_report.  References: HTML Living Standard (meta refresh
  * 4.2.5.3, details 4.11.1, meter 4.10.14); RFC 7208 4.6.4 (the SPF lookup
  * budget shown on a domain).
  */

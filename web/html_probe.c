@@ -5,6 +5,7 @@
 #include <string.h>
 #include "common/json.h"
 #include "web/html_probe.h"
+#include "web/html_parts.h"
 
 enum web_sev web_html_probe_verdict_sev(const char *w)
 {
@@ -39,11 +40,6 @@ static void badge(struct web_out *o, enum web_sev sev, const char *word)
 	else
 		web_out_html(o, word, (size_t)-1);
 	web_out_put(o, "</span>");
-}
-
-static void td(struct web_out *o, const char *label)
-{
-	web_out_printf(o, "<td data-label=\"%s\">", label);
 }
 
 static void roundtrip(struct web_out *o, double s)
@@ -203,36 +199,36 @@ static void row(struct web_out *o, const struct web_probe *p)
 	bool spam = p->folder != NULL && strcmp(p->folder, "spam") == 0;
 
 	web_out_put(o, "<tr>");
-	td(o, "Sent");
+	web_html_parts_td(o, "Sent");
 	web_out_time(o, p->submitted > 0 ? p->submitted : p->created, "?");
 	web_out_put(o, "</td>");
-	td(o, "State");
+	web_html_parts_td(o, "State");
 	badge(o, state_sev(p->state), p->state);
 	web_out_put(o, "</td>");
-	td(o, "Round trip");
+	web_html_parts_td(o, "Round trip");
 	roundtrip(o, p->roundtrip);
 	web_out_put(o, "</td>");
-	td(o, "Folder");
+	web_html_parts_td(o, "Folder");
 	if (spam)
 		badge(o, WEB_SEV_WARN, p->folder);
 	else
 		web_out_html(o, p->folder && p->folder[0] ? p->folder : "\xe2\x80\x94", (size_t)-1);
 	web_out_put(o, "</td>");
-	td(o, "SPF");
+	web_html_parts_td(o, "SPF");
 	badge(o, web_html_probe_verdict_sev(p->spf), p->spf);
 	web_out_put(o, "</td>");
-	td(o, "DKIM");
+	web_html_parts_td(o, "DKIM");
 	badge(o, web_html_probe_verdict_sev(p->dkim), p->dkim);
 	web_out_put(o, "</td>");
-	td(o, "DMARC");
+	web_html_parts_td(o, "DMARC");
 	badge(o, web_html_probe_verdict_sev(p->dmarc), p->dmarc);
 	if (p->dmarc != NULL && p->dmarc[0] != '\0')
 		web_out_put(o, p->aligned ? " aligned" : " <b>not aligned</b>");
 	web_out_put(o, "</td>");
-	td(o, "Bounce");
+	web_html_parts_td(o, "Bounce");
 	bounce(o, p);
 	web_out_put(o, "</td>");
-	td(o, "Details");
+	web_html_parts_td(o, "Details");
 	details(o, p);
 	web_out_put(o, "</td></tr>\n");
 }

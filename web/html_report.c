@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "web/html_report.h"
+#include "web/html_parts.h"
 
 /* The three source groups, in page order (a closed set: anything else is "unknown"). */
 enum group { G_ALIGNED, G_MISALIGNED, G_UNKNOWN, G_COUNT };
@@ -72,11 +73,6 @@ void web_html_report_percent(struct web_out *o, uint64_t part, uint64_t whole)
 		       (unsigned long long)(permille % 10));
 }
 
-static void td(struct web_out *o, const char *label)
-{
-	web_out_printf(o, "<td data-label=\"%s\">", label);
-}
-
 static void td_num(struct web_out *o, const char *label)
 {
 	web_out_printf(o, "<td class=\"num\" data-label=\"%s\">", label);
@@ -93,7 +89,7 @@ static void text(struct web_out *o, const char *s)
 
 static void cell_text(struct web_out *o, const char *label, const char *s)
 {
-	td(o, label);
+	web_html_parts_td(o, label);
 	text(o, s);
 	web_out_put(o, "</td>");
 }
@@ -110,14 +106,6 @@ static void cell_percent(struct web_out *o, const char *label, uint64_t part, ui
 	td_num(o, label);
 	web_html_report_percent(o, part, whole);
 	web_out_put(o, "</td>");
-}
-
-static void table_head(struct web_out *o, const char *ths)
-{
-	web_out_printf(o,
-		       "<div class=\"scroll\"><table class=\"stack\"><thead><tr>%s</tr></thead>"
-		       "<tbody>\n",
-		       ths);
 }
 
 static void table_end(struct web_out *o)
@@ -143,14 +131,15 @@ static void more(struct web_out *o, const char *name, size_t shown, size_t total
 
 static void windows(struct web_out *o, const struct web_reports *r)
 {
-	table_head(o, "<th>Window</th><th class=\"num\">Messages</th><th class=\"num\">DMARC "
-		      "pass</th><th class=\"num\">Aligned DKIM</th><th class=\"num\">Aligned "
-		      "SPF</th><th class=\"num\">Quarantined</th><th class=\"num\">Rejected</th>");
+	web_html_parts_table_head(
+	    o, "<th>Window</th><th class=\"num\">Messages</th><th class=\"num\">DMARC "
+	       "pass</th><th class=\"num\">Aligned DKIM</th><th class=\"num\">Aligned "
+	       "SPF</th><th class=\"num\">Quarantined</th><th class=\"num\">Rejected</th>");
 	for (size_t i = 0; i < WEB_REPORT_WINDOWS; i++) {
 		const struct web_report_window *w = &r->windows[i];
 
 		web_out_put(o, "<tr>");
-		td(o, "Window");
+		web_html_parts_td(o, "Window");
 		web_out_printf(o, "%u day%s</td>", w->days, w->days == 1 ? "" : "s");
 		cell_count(o, "Messages", w->messages);
 		cell_percent(o, "DMARC pass", w->pass, w->messages);
@@ -205,14 +194,14 @@ static void recommendation(struct web_out *o, const struct web_reports *r)
 static void source_row(struct web_out *o, const struct web_report_source *s)
 {
 	web_out_put(o, "<tr>");
-	td(o, "IP");
+	web_html_parts_td(o, "IP");
 	web_out_put(o, "<span class=\"mono\">");
 	text(o, s->ip);
 	web_out_put(o, "</span>");
 	if (s->is_new)
 		web_out_put(o, " <span class=\"pill sev-warn\">new</span>");
 	web_out_put(o, "</td>");
-	td(o, "Reverse DNS");
+	web_html_parts_td(o, "Reverse DNS");
 	text(o, s->ptr);
 	if (s->base != NULL && s->base[0] != '\0') {
 		web_out_put(o, "<br><small class=\"muted\">");
@@ -238,8 +227,9 @@ static void source_group(struct web_out *o, const char *name, const struct web_r
 		return;
 	web_out_printf(o, "<h3>%s (%zu)</h3>\n<p class=\"muted\">%s</p>\n", group_title[g], total,
 		       group_note[g]);
-	table_head(o, "<th>IP</th><th>Reverse DNS</th><th>Reporters</th><th>Header From</th>"
-		      "<th class=\"num\">Messages</th><th class=\"num\">Pass</th>");
+	web_html_parts_table_head(
+	    o, "<th>IP</th><th>Reverse DNS</th><th>Reporters</th><th>Header From</th>"
+	       "<th class=\"num\">Messages</th><th class=\"num\">Pass</th>");
 	for (size_t i = 0; i < r->n_sources && shown < WEB_HTML_REPORT_SOURCES_MAX; i++) {
 		if (group_of(r->sources[i].group) != g)
 			continue;
@@ -274,9 +264,10 @@ static void tlsrpt(struct web_out *o, const char *name, const struct web_reports
 		web_out_put(o, "<p class=\"muted\">No TLS-RPT report in the last 30 days.</p>\n");
 		return;
 	}
-	table_head(o, "<th>Reporter</th><th>Policy</th><th>Policy domain</th><th "
-		      "class=\"num\">Successful</th><th class=\"num\">Failed</th><th>Failure "
-		      "types</th>");
+	web_html_parts_table_head(
+	    o, "<th>Reporter</th><th>Policy</th><th>Policy domain</th><th "
+	       "class=\"num\">Successful</th><th class=\"num\">Failed</th><th>Failure "
+	       "types</th>");
 	for (size_t i = 0; i < n; i++) {
 		const struct web_tlsrpt_row *t = &r->tlsrpt[i];
 
@@ -321,19 +312,20 @@ static void recent(struct web_out *o, const char *name, const struct web_reports
 		web_out_put(o, "<p class=\"muted\">No report stored.</p>\n");
 		return;
 	}
-	table_head(o, "<th>Kind</th><th>Reporter</th><th>Report ID</th><th>Range</th><th "
-		      "class=\"num\">Messages</th><th>Container</th><th>Source</th>");
+	web_html_parts_table_head(
+	    o, "<th>Kind</th><th>Reporter</th><th>Report ID</th><th>Range</th><th "
+	       "class=\"num\">Messages</th><th>Container</th><th>Source</th>");
 	for (size_t i = 0; i < n; i++) {
 		const struct web_report_item *x = &r->recent[i];
 
 		web_out_put(o, "<tr>");
 		cell_text(o, "Kind", x->kind);
 		cell_text(o, "Reporter", x->reporter);
-		td(o, "Report ID");
+		web_html_parts_td(o, "Report ID");
 		web_out_put(o, "<span class=\"mono\">");
 		text(o, x->report_id);
 		web_out_put(o, "</span></td>");
-		td(o, "Range");
+		web_html_parts_td(o, "Range");
 		range(o, x->begin, x->end);
 		web_out_put(o, "</td>");
 		cell_count(o, "Messages", x->messages);
@@ -356,17 +348,18 @@ static void failures(struct web_out *o, const char *name, const struct web_repor
 		web_out_put(o, "<p class=\"muted\">No failure report.</p>\n");
 		return;
 	}
-	table_head(o, "<th>Arrived</th><th>Reporter</th><th>Source IP</th><th>Failure</th>"
-		      "<th>From</th><th>Subject</th><th>DKIM domain</th>");
+	web_html_parts_table_head(
+	    o, "<th>Arrived</th><th>Reporter</th><th>Source IP</th><th>Failure</th>"
+	       "<th>From</th><th>Subject</th><th>DKIM domain</th>");
 	for (size_t i = 0; i < n; i++) {
 		const struct web_report_failure *f = &r->failures[i];
 
 		web_out_put(o, "<tr>");
-		td(o, "Arrived");
+		web_html_parts_td(o, "Arrived");
 		web_out_time(o, f->arrival, "&mdash;");
 		web_out_put(o, "</td>");
 		cell_text(o, "Reporter", f->reporter);
-		td(o, "Source IP");
+		web_html_parts_td(o, "Source IP");
 		web_out_put(o, "<span class=\"mono\">");
 		text(o, f->source_ip);
 		web_out_put(o, "</span></td>");

@@ -1,6 +1,9 @@
 /*
  * web/http: libmicrohttpd server over the current snapshot (see http.h).
  *
+ * What needs no libmicrohttpd type (the per-request state, the bearer
+ * token, the body caps, the bodies of error answers) is web/http_req.
+ *
  * Snapshot sharing is web/current: each request holds a reference on the
  * snapshot it renders, and a response built from a cached page keeps one
  * until libmicrohttpd destroys the response (its free callback drops it).
@@ -22,10 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
-#include "common/buf.h"
-#include "common/crypto.h"
 #include "common/log.h"
-#include "common/str.h"
 #include "common/xmalloc.h"
 #include "web/api.h"
 #include "web/badge.h"
@@ -33,6 +33,7 @@
 #include "web/current.h"
 #include "web/html.h"
 #include "web/http.h"
+#include "web/http_req.h"
 #include "web/metrics.h"
 #include "web/style.h"
 #include "web/url.h"
@@ -50,25 +51,11 @@ struct web_http {
 	unsigned port;
 	struct sockaddr_storage bound; /* the address asked for, for opts.takeover */
 	struct web_current *cur;
-	bool has_token;
-	unsigned char token_hash[32];
+	struct web_http_token token;
 	struct web_http_callbacks cb;
 	size_t max_body;
 	size_t max_report_body;
 };
-
-/* Per request, created by the URI log callback (it sees the raw target). */
-struct req {
-	struct web_url url;
-	enum mp_err url_err;
-	bool headers_seen;
-	size_t body;	   /* bytes received */
-	struct buf upload; /* POST /api/v1/reports: the body, at most max_report_body */
-	bool upload_big;   /* ... which was longer: answered 413 */
-};
-
-/* What a response is, for its headers. */
-enum kind { K_HTML, K_JSON, K_SVG, K_CSS, K_METRICS, K_TEXT };
 
 /* MHD_ContentReaderFreeCallback of responses that borrow a cached page. */
 static void rendered_release_cb(void *cls)
@@ -78,25 +65,6 @@ static void rendered_release_cb(void *cls)
 
 /* ---- responses ------------------------------------------------------ */
 
-static const char *content_type(enum kind k)
-{
-	switch (k) {
-	case K_HTML:
-		return "text/html; charset=utf-8";
-	case K_JSON:
-		return "application/json";
-	case K_SVG:
-		return "image/svg+xml";
-	case K_CSS:
-		return "text/css; charset=utf-8";
-	case K_METRICS:
-		return WEB_METRICS_CONTENT_TYPE;
-	case K_TEXT:
-		break;
-	}
-	return "text/plain; charset=utf-8";
-}
-
 static void add(struct MHD_Response *r, const char *name, const char *value)
 {
 	if (MHD_add_response_header(r, name, value) != MHD_YES)
@@ -104,25 +72,26 @@ static void add(struct MHD_Response *r, const char *name, const char *value)
 }
 
 /* The headers every response carries (libraries.md 4.2). */
-static void security_headers(struct MHD_Response *r, enum kind k)
+static void security_headers(struct MHD_Response *r, enum web_http_kind k)
 {
-	add(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type(k));
+	add(r, MHD_HTTP_HEADER_CONTENT_TYPE, web_http_req_content_type(k));
 	add(r, "X-Content-Type-Options", "nosniff");
 	add(r, "Referrer-Policy", "no-referrer");
 	add(r, "X-Frame-Options", "DENY");
-	add(r, "Content-Security-Policy", (k == K_HTML || k == K_SVG) ? CSP_PAGE : CSP_DATA);
+	add(r, "Content-Security-Policy",
+	    (k == WEB_HTTP_HTML || k == WEB_HTTP_SVG) ? CSP_PAGE : CSP_DATA);
 	/* Badges are made to be embedded in other sites' pages (READMEs, wikis). */
-	add(r, "Cross-Origin-Resource-Policy", k == K_SVG ? "cross-origin" : "same-origin");
-	if (k == K_CSS)
+	add(r, "Cross-Origin-Resource-Policy", k == WEB_HTTP_SVG ? "cross-origin" : "same-origin");
+	if (k == WEB_HTTP_CSS)
 		add(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=31536000, immutable");
-	else if (k == K_SVG)
+	else if (k == WEB_HTTP_SVG)
 		add(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=60");
 	else
 		add(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 }
 
 static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
-			     enum kind k)
+			     enum web_http_kind k)
 {
 	enum MHD_Result ret;
 
@@ -135,7 +104,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct M
 }
 
 /* A body the response owns (freed with free()). */
-static enum MHD_Result send_owned(struct MHD_Connection *c, unsigned status, enum kind k,
+static enum MHD_Result send_owned(struct MHD_Connection *c, unsigned status, enum web_http_kind k,
 				  char *data, size_t len)
 {
 	struct MHD_Response *r =
@@ -157,7 +126,8 @@ static const char *header(struct MHD_Connection *c, const char *name)
  * 13.1.2, 15.4.5: the 304 repeats ETag, Vary and Cache-Control).  The
  * response keeps a reference on the rendering until it is destroyed.
  */
-static enum MHD_Result send_rendered(struct MHD_Connection *c, struct web_rendered *rd, enum kind k)
+static enum MHD_Result send_rendered(struct MHD_Connection *c, struct web_rendered *rd,
+				     enum web_http_kind k)
 {
 	const char *ae = header(c, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	const char *inm = header(c, MHD_HTTP_HEADER_IF_NONE_MATCH);
@@ -189,7 +159,7 @@ static enum MHD_Result send_rendered(struct MHD_Connection *c, struct web_render
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *text)
 {
-	return send_owned(c, status, K_TEXT, xstrdup(text), strlen(text));
+	return send_owned(c, status, WEB_HTTP_TEXT, xstrdup(text), strlen(text));
 }
 
 /* An error in the flavor of the path: page, JSON, badge or text. */
@@ -198,44 +168,19 @@ static enum MHD_Result send_error(struct MHD_Connection *c, const struct web_url
 {
 	char *data = NULL;
 	size_t len = 0;
+	enum web_http_kind k = web_http_req_error_body(u, status, title, msg, &data, &len);
 
-	switch (u ? u->flavor : WEB_FLAVOR_TEXT) {
-	case WEB_FLAVOR_HTML:
-		if (web_html_error((int)status, title, msg, &data, &len) == ERR_OK)
-			return send_owned(c, status, K_HTML, data, len);
-		break;
-	case WEB_FLAVOR_JSON:
-		data = web_api_error((int)status, msg, &len);
-		return send_owned(c, status, K_JSON, data, len);
-	case WEB_FLAVOR_SVG:
-		if (web_badge_render(NULL, 0, title, strlen(title), WEB_SEV_UNKNOWN, &data, &len) ==
-		    ERR_OK)
-			return send_owned(c, status, K_SVG, data, len);
-		break;
-	case WEB_FLAVOR_TEXT:
-		break;
-	}
-	data = xasprintf("%s: %s\n", title, msg);
-	return send_owned(c, status, K_TEXT, data, strlen(data));
+	return send_owned(c, status, k, data, len);
 }
 
 static enum MHD_Result send_405(struct MHD_Connection *c, const struct web_url *u,
 				const char *allow)
 {
-	char *msg = xasprintf("This address accepts %s only.", allow);
 	struct MHD_Response *r;
 	char *data = NULL;
 	size_t len = 0;
-	enum kind k = K_TEXT;
+	enum web_http_kind k = web_http_req_405_body(u, allow, &data, &len);
 
-	if (u->flavor == WEB_FLAVOR_JSON) {
-		data = web_api_error(405, msg, &len);
-		k = K_JSON;
-	} else {
-		data = xasprintf("Method not allowed: %s\n", msg);
-		len = strlen(data);
-	}
-	free(msg);
 	r = MHD_create_response_from_buffer_with_free_callback(len, data, &free);
 	if (r == NULL) {
 		free(data);
@@ -279,7 +224,8 @@ static bool want_pretty(const struct web_url *u)
 }
 
 static enum MHD_Result get_cached(struct MHD_Connection *c, struct web_current *cur,
-				  const struct web_url *u, enum web_page which, enum kind k)
+				  const struct web_url *u, enum web_page which,
+				  enum web_http_kind k)
 {
 	struct web_rendered *rd = web_current_page(cur, which, NULL);
 	size_t len = 0;
@@ -308,21 +254,21 @@ static enum MHD_Result get_domain(struct MHD_Connection *c, struct web_held *h,
 	case WEB_ROUTE_DOMAIN:
 		if (web_html_domain(web_held_snapshot(h), d, &data, &len) != ERR_OK)
 			break;
-		return send_owned(c, MHD_HTTP_OK, K_HTML, data, len);
+		return send_owned(c, MHD_HTTP_OK, WEB_HTTP_HTML, data, len);
 	case WEB_ROUTE_API_DOMAIN:
 		data = web_api_domain(web_held_snapshot(h), d, want_pretty(u), &len);
-		return send_owned(c, MHD_HTTP_OK, K_JSON, data, len);
+		return send_owned(c, MHD_HTTP_OK, WEB_HTTP_JSON, data, len);
 	case WEB_ROUTE_API_PROBES:
 		data = web_api_probes(web_held_snapshot(h), d, want_pretty(u), &len);
-		return send_owned(c, MHD_HTTP_OK, K_JSON, data, len);
+		return send_owned(c, MHD_HTTP_OK, WEB_HTTP_JSON, data, len);
 	case WEB_ROUTE_API_REPORTS:
 		data = web_api_reports(web_held_snapshot(h), d, want_pretty(u), &len);
-		return send_owned(c, MHD_HTTP_OK, K_JSON, data, len);
+		return send_owned(c, MHD_HTTP_OK, WEB_HTTP_JSON, data, len);
 	case WEB_ROUTE_BADGE:
 		label = web_url_param(u, "label", &ln);
 		if (web_badge_domain(d, label, ln, &data, &len) != ERR_OK)
 			break;
-		return send_owned(c, MHD_HTTP_OK, K_SVG, data, len);
+		return send_owned(c, MHD_HTTP_OK, WEB_HTTP_SVG, data, len);
 	default:
 		break;
 	}
@@ -341,7 +287,7 @@ static enum MHD_Result get_pretty(struct MHD_Connection *c, struct web_held *h,
 		data = web_api_domains(web_held_snapshot(h), true, &len);
 	else
 		data = web_api_alerts(web_held_snapshot(h), true, &len);
-	return send_owned(c, MHD_HTTP_OK, K_JSON, data, len);
+	return send_owned(c, MHD_HTTP_OK, WEB_HTTP_JSON, data, len);
 }
 
 static enum MHD_Result get_style(struct MHD_Connection *c)
@@ -351,7 +297,7 @@ static enum MHD_Result get_style(struct MHD_Connection *c)
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer(len, (void *)(uintptr_t)css, MHD_RESPMEM_PERSISTENT);
 
-	return queue(c, MHD_HTTP_OK, r, K_CSS);
+	return queue(c, MHD_HTTP_OK, r, WEB_HTTP_CSS);
 }
 
 static enum MHD_Result handle_get(struct web_http *w, struct MHD_Connection *c,
@@ -365,15 +311,15 @@ static enum MHD_Result handle_get(struct web_http *w, struct MHD_Connection *c,
 	if (u->route == WEB_ROUTE_STYLE)
 		return get_style(c);
 	if (u->route == WEB_ROUTE_OVERVIEW)
-		return get_cached(c, w->cur, u, WEB_PAGE_OVERVIEW, K_HTML);
+		return get_cached(c, w->cur, u, WEB_PAGE_OVERVIEW, WEB_HTTP_HTML);
 	if (u->route == WEB_ROUTE_METRICS)
-		return get_cached(c, w->cur, u, WEB_PAGE_METRICS, K_METRICS);
+		return get_cached(c, w->cur, u, WEB_PAGE_METRICS, WEB_HTTP_METRICS);
 	if ((u->route == WEB_ROUTE_API_DOMAINS || u->route == WEB_ROUTE_API_ALERTS) &&
 	    !want_pretty(u))
 		return get_cached(c, w->cur, u,
 				  u->route == WEB_ROUTE_API_DOMAINS ? WEB_PAGE_API_DOMAINS
 								    : WEB_PAGE_API_ALERTS,
-				  K_JSON);
+				  WEB_HTTP_JSON);
 	h = web_current_acquire(w->cur);
 	switch (u->route) {
 	case WEB_ROUTE_API_DOMAINS:
@@ -404,27 +350,6 @@ static enum MHD_Result handle_get(struct web_http *w, struct MHD_Connection *c,
 
 /* ---- POST handlers -------------------------------------------------- */
 
-/* RFC 6750 2.1: "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 7235 2.1). */
-static bool token_ok(const struct web_http *w, const char *auth)
-{
-	unsigned char got[32];
-	size_t len;
-
-	if (auth == NULL || !common_str_iprefix(auth, strlen(auth), "bearer "))
-		return false;
-	auth += 7;
-	while (*auth == ' ')
-		auth++;
-	len = strlen(auth);
-	while (len > 0 && auth[len - 1] == ' ')
-		len--;
-	if (len == 0)
-		return false;
-	/* Hashing both sides first makes the compare constant-time whatever the lengths. */
-	common_crypto_sha256(auth, len, got);
-	return common_crypto_ct_eq(got, w->token_hash, sizeof got);
-}
-
 static enum MHD_Result send_401(struct MHD_Connection *c, bool had_auth)
 {
 	char *data;
@@ -444,7 +369,7 @@ static enum MHD_Result send_401(struct MHD_Connection *c, bool had_auth)
 	add(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 	    had_auth ? "Bearer realm=\"mailpulse\", error=\"invalid_token\""
 		     : "Bearer realm=\"mailpulse\"");
-	return queue(c, MHD_HTTP_UNAUTHORIZED, r, K_JSON);
+	return queue(c, MHD_HTTP_UNAUTHORIZED, r, WEB_HTTP_JSON);
 }
 
 static enum MHD_Result post_check(struct web_http *w, struct MHD_Connection *c,
@@ -471,7 +396,7 @@ static enum MHD_Result post_check(struct web_http *w, struct MHD_Connection *c,
 				  "The check could not be scheduled now; try again in a minute.");
 	}
 	data = web_api_accepted("check", u->domain, &len);
-	return send_owned(c, MHD_HTTP_ACCEPTED, K_JSON, data, len);
+	return send_owned(c, MHD_HTTP_ACCEPTED, WEB_HTTP_JSON, data, len);
 }
 
 /*
@@ -480,7 +405,7 @@ static enum MHD_Result post_check(struct web_http *w, struct MHD_Connection *c,
  * store commit) on this server thread, by contract (http.h).
  */
 static enum MHD_Result post_report(struct web_http *w, struct MHD_Connection *c,
-				   const struct req *rq)
+				   const struct web_http_req *rq)
 {
 	char json[4096];
 	unsigned status;
@@ -508,11 +433,11 @@ static enum MHD_Result post_report(struct web_http *w, struct MHD_Connection *c,
 	}
 	if (json[0] == '\0')
 		return send_error(c, &rq->url, status, "Report", "No details.");
-	return send_owned(c, status, K_JSON, xstrdup(json), strlen(json));
+	return send_owned(c, status, WEB_HTTP_JSON, xstrdup(json), strlen(json));
 }
 
 static enum MHD_Result handle_post(struct web_http *w, struct MHD_Connection *c,
-				   const struct req *rq)
+				   const struct web_http_req *rq)
 {
 	const struct web_url *u = &rq->url;
 	const char *auth =
@@ -520,11 +445,11 @@ static enum MHD_Result handle_post(struct web_http *w, struct MHD_Connection *c,
 	char *data;
 	size_t len = 0;
 
-	if (!w->has_token)
+	if (!w->token.set)
 		return send_error(c, u, MHD_HTTP_FORBIDDEN, "Disabled",
 				  "This action is disabled: no API token is configured (set "
 				  "token or token_file in the [web] section).");
-	if (!token_ok(w, auth))
+	if (!web_http_req_token_ok(&w->token, auth))
 		return send_401(c, auth != NULL);
 	if (u->route == WEB_ROUTE_API_CHECK)
 		return post_check(w, c, u);
@@ -536,19 +461,13 @@ static enum MHD_Result handle_post(struct web_http *w, struct MHD_Connection *c,
 	log_info(SUB, "reload_requested");
 	w->cb.reload(w->cb.arg);
 	data = web_api_accepted("reload", NULL, &len);
-	return send_owned(c, MHD_HTTP_ACCEPTED, K_JSON, data, len);
+	return send_owned(c, MHD_HTTP_ACCEPTED, WEB_HTTP_JSON, data, len);
 }
 
 /* ---- dispatch ------------------------------------------------------- */
 
-static bool is_post_route(enum web_route r)
-{
-	return r == WEB_ROUTE_RELOAD || r == WEB_ROUTE_API_CHECK ||
-	       r == WEB_ROUTE_API_REPORT_UPLOAD;
-}
-
 static enum MHD_Result dispatch(struct web_http *w, struct MHD_Connection *c, const char *method,
-				const struct req *rq)
+				const struct web_http_req *rq)
 {
 	const struct web_url *u = &rq->url;
 	bool get =
@@ -563,75 +482,28 @@ static enum MHD_Result dispatch(struct web_http *w, struct MHD_Connection *c, co
 				  "The address is not valid.");
 	if (!get && !post)
 		return send_405(c, u,
-				u->route == WEB_ROUTE_NOT_FOUND ? "GET, HEAD, POST"
-				: is_post_route(u->route)	? "POST"
-								: "GET, HEAD");
+				u->route == WEB_ROUTE_NOT_FOUND	       ? "GET, HEAD, POST"
+				: web_http_req_is_post_route(u->route) ? "POST"
+								       : "GET, HEAD");
 	if (u->route == WEB_ROUTE_NOT_FOUND)
 		return send_error(c, u, MHD_HTTP_NOT_FOUND, "Not found",
 				  "There is nothing at this address.");
-	if (is_post_route(u->route) != post)
+	if (web_http_req_is_post_route(u->route) != post)
 		return send_405(c, u, post ? "GET, HEAD" : "POST");
 	return post ? handle_post(w, c, rq) : handle_get(w, c, u);
 }
 
-static enum MHD_Result send_413(struct MHD_Connection *c, const struct req *rq)
+static enum MHD_Result send_413(struct MHD_Connection *c, const struct web_http_req *rq)
 {
 	return send_error(c, &rq->url, MHD_HTTP_CONTENT_TOO_LARGE, "Too large",
 			  "This server accepts no request body that large.");
 }
 
-/* True when the declared Content-Length is larger than max (or unreadable). */
-static bool declared_too_big(struct MHD_Connection *c, size_t max)
-{
-	const char *cl =
-	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	uint64_t n = 0;
-
-	if (cl == NULL)
-		return false;
-	return common_str_to_u64(cl, strlen(cl), UINT64_MAX, &n) != ERR_OK || n > max;
-}
-
-/* A POST of a report: the one request whose body is read (other methods get 405). */
-static bool is_upload(const struct req *rq, const char *method)
-{
-	return rq->url_err == ERR_OK && rq->url.route == WEB_ROUTE_API_REPORT_UPLOAD &&
-	       strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-}
-
 /* True when a report upload would get past the token and find someone to take it. */
 static bool upload_welcome(const struct web_http *w, struct MHD_Connection *c)
 {
-	return w->has_token && w->cb.ingest_report != NULL &&
-	       token_ok(w, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						       MHD_HTTP_HEADER_AUTHORIZATION));
-}
-
-/*
- * One piece of a report upload (libmicrohttpd hands the body over in
- * pieces).  Past max_report_body (a chunked body: a declared length was
- * checked before) the buffer is dropped and the rest is read and thrown
- * away, so that the client still gets its 413: libmicrohttpd 0.9.75 cannot
- * answer in the middle of an upload.  Past twice the cap the connection is
- * closed instead: nobody makes the server read forever.
- */
-static enum MHD_Result upload_piece(struct web_http *w, struct req *rq, const char *data,
-				    size_t *size)
-{
-	size_t n = *size;
-
-	*size = 0;
-	rq->body = rq->body + n < rq->body ? SIZE_MAX : rq->body + n;
-	if (!rq->upload_big && common_buf_append(&rq->upload, data, n) != ERR_OK) {
-		rq->upload_big = true;
-		common_buf_free(&rq->upload);
-		log_info(SUB, "report_too_large bytes>%zu", w->max_report_body);
-	}
-	if (rq->upload_big && rq->body / 2 > w->max_report_body) {
-		log_info(SUB, "report_too_large_closed bytes=%zu", rq->body);
-		return MHD_NO;
-	}
-	return MHD_YES;
+	return w->cb.ingest_report != NULL &&
+	       web_http_req_token_ok(&w->token, header(c, MHD_HTTP_HEADER_AUTHORIZATION));
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -639,38 +511,39 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			       size_t *upload_size, void **req_cls)
 {
 	struct web_http *w = cls;
-	struct req *rq = *req_cls;
+	struct web_http_req *rq = *req_cls;
 
 	(void)url;
 	(void)version;
-	(void)upload;
 	if (rq == NULL)
 		return MHD_NO;
 	if (!rq->headers_seen) {
 		rq->headers_seen = true;
 		/* RFC 9110 15.5.14: refuse a large body before reading it. */
-		if (declared_too_big(c, is_upload(rq, method) ? w->max_report_body : w->max_body))
+		if (web_http_req_declared_too_big(
+			header(c, MHD_HTTP_HEADER_CONTENT_LENGTH),
+			web_http_req_is_upload(rq, method) ? w->max_report_body : w->max_body))
 			return send_413(c, rq);
 		/* A report upload that will be refused anyway is answered before its body. */
-		if (is_upload(rq, method) && !upload_welcome(w, c))
+		if (web_http_req_is_upload(rq, method) && !upload_welcome(w, c))
 			return dispatch(w, c, method, rq);
 		return MHD_YES;
 	}
-	if (*upload_size > 0 && is_upload(rq, method))
-		return upload_piece(w, rq, upload, upload_size);
 	if (*upload_size > 0) {
-		rq->body += *upload_size;
+		size_t n = *upload_size;
+
 		*upload_size = 0;
 		/*
 		 * A chunked body past the cap: libmicrohttpd 0.9.75 cannot queue
 		 * a response in the middle of an upload, so the connection is
-		 * closed instead of reading the rest.
+		 * closed instead of reading the rest (the report upload reads
+		 * on, up to twice its cap, so that the answer is still 413).
 		 */
-		if (rq->body > w->max_body) {
-			log_info(SUB, "body_too_large bytes=%zu", rq->body);
-			return MHD_NO;
-		}
-		return MHD_YES;
+		if (web_http_req_is_upload(rq, method))
+			return web_http_req_upload_piece(rq, upload, n, w->max_report_body)
+				   ? MHD_YES
+				   : MHD_NO;
+		return web_http_req_body_piece(rq, n, w->max_body) ? MHD_YES : MHD_NO;
 	}
 	return dispatch(w, c, method, rq);
 }
@@ -679,25 +552,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	const struct web_http *w = cls;
-	struct req *rq = xcalloc(1, sizeof *rq);
 
 	(void)c;
-	rq->url_err = web_url_parse(uri, strlen(uri), &rq->url);
-	common_buf_init(&rq->upload, w->max_report_body);
-	return rq;
+	return web_http_req_new(uri, strlen(uri), w->max_report_body);
 }
 
 static void completed_cb(void *cls, struct MHD_Connection *c, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	struct req *rq = *req_cls;
+	struct web_http_req *rq = *req_cls;
 
 	(void)cls;
 	(void)c;
 	(void)toe;
-	if (rq != NULL)
-		common_buf_free(&rq->upload);
-	free(rq);
+	web_http_req_free(rq);
 	*req_cls = NULL;
 }
 
@@ -841,10 +709,7 @@ enum mp_err web_http_start(const struct web_http_opts *o, struct web_http **out)
 	w->cb = o->cb;
 	w->max_body = o->max_body;
 	w->max_report_body = o->max_report_body > 0 ? o->max_report_body : WEB_HTTP_MAX_REPORT_BODY;
-	if (o->token != NULL && o->token[0] != '\0') {
-		w->has_token = true;
-		common_crypto_sha256(o->token, strlen(o->token), w->token_hash);
-	}
+	web_http_req_token_init(&w->token, o->token);
 	memcpy(&w->bound, &a, sizeof a);
 	shared = shared_socket(o->takeover, &a, o->port);
 	if (shared != MHD_INVALID_SOCKET && fstat(shared, &shared_st) != 0) {
@@ -865,7 +730,7 @@ enum mp_err web_http_start(const struct web_http_opts *o, struct web_http **out)
 	w->port = info ? info->port : o->port;
 	log_info(SUB, "listening address=%s port=%u token=%s%s",
 		 o->address ? o->address : WEB_HTTP_DEFAULT_ADDRESS, w->port,
-		 w->has_token ? "set" : "none",
+		 w->token.set ? "set" : "none",
 		 shared != MHD_INVALID_SOCKET ? " socket=shared" : "");
 	*out = w;
 	return ERR_OK;

@@ -103,3 +103,50 @@ bool config_fixture_mentions(const char *text, const char *key)
 	}
 	return false;
 }
+
+size_t config_fixture_check_keys(const char *from, const char *ex, const char *man)
+{
+	size_t keys = 0;
+
+	for (const char *l = from; l != NULL && *l != '\0';
+	     l = strchr(l, '\n'), l = l ? l + 1 : l) {
+		size_t n = strspn(l, "abcdefghijklmnopqrstuvwxyz_");
+		char key[64];
+
+		if (n == 0 || n >= sizeof key || strncmp(l + n, " = ", 3) != 0)
+			continue;
+		memcpy(key, l, n);
+		key[n] = '\0';
+		keys++;
+		tap_ok(config_fixture_mentions(ex, key) && config_fixture_mentions(man, key),
+		       "key %s is documented", key);
+	}
+	return keys;
+}
+
+void config_fixture_check_docs(const char *dump, const char *start, size_t min_keys,
+			       const char *what, const char *const *sections, size_t n)
+{
+	char *ex = config_fixture_slurp("examples/mailpulse.conf"),
+	     *man = config_fixture_slurp("man/mailpulse.conf.5");
+	size_t keys;
+
+	if (tap_ok(ex && man && dump, "example, man page and dump exist")) {
+		keys = config_fixture_check_keys(strstr(dump, start), ex, man);
+		tap_ok(keys >= min_keys, "the dump shows %zu %s", keys, what);
+		for (size_t i = 0; i < n; i++)
+			tap_ok(strstr(ex, sections[i]) && strstr(man, sections[i]),
+			       "%s is documented", sections[i]);
+	}
+	free(ex);
+	free(man);
+}
+
+void config_fixture_env_init(struct daemon_config_env *env, char **dir, char **creds)
+{
+	*dir = xstrdup(tap_tmpdir());
+	*creds = xasprintf("%s/creds", *dir);
+	mkdir(*creds, 0700);
+	env->credentials_dir = *creds;
+	env->base_dir = *dir;
+}

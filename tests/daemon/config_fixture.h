@@ -47,4 +47,29 @@ char *config_fixture_slurp(const char *rel);
 /* Whether key appears in text as a whole word (not inside a longer [a-z_] word). */
 bool config_fixture_mentions(const char *text, const char *key);
 
+/*
+ * One TAP check per "key = " line of dump from `from` on: the key is named
+ * (config_fixture_mentions()) in both ex (the example) and man (the man
+ * page).  Returns how many keys it checked.  All borrowed; from may be NULL
+ * (no check).
+ */
+size_t config_fixture_check_keys(const char *from, const char *ex, const char *man);
+
+/*
+ * The documentation test of a group of sections: dump from the line that
+ * starts with start on must name at least min_keys keys ("the dump shows N
+ * <what>"), each documented in examples/mailpulse.conf and
+ * man/mailpulse.conf.5, and each of sections[0..n) must appear in both.
+ * dump is borrowed (may be NULL: one failed check).
+ */
+void config_fixture_check_docs(const char *dump, const char *start, size_t min_keys,
+			       const char *what, const char *const *sections, size_t n);
+
+/*
+ * A fresh environment for a config test: *dir (tap_tmpdir()) as base_dir and
+ * *creds, a mode-700 "creds" folder in it, as credentials_dir.  Both
+ * strings are the caller's to free; env borrows them.
+ */
+void config_fixture_env_init(struct daemon_config_env *env, char **dir, char **creds);
+
 #endif

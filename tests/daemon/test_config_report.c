@@ -327,48 +327,16 @@ static void test_permissions(void)
 static void test_docs(void)
 {
 	static const char *const sections[] = {"[reports]", "[report_mailbox"};
-	char *ex = config_fixture_slurp("examples/mailpulse.conf"),
-	     *man = config_fixture_slurp("man/mailpulse.conf.5");
 	char *dump = dump_of(full);
-	const char *start;
-	size_t keys = 0;
 
-	if (!tap_ok(ex && man && dump, "example, man page and dump exist")) {
-		free(ex);
-		free(man);
-		free(dump);
-		return;
-	}
-	start = strstr(dump, "\n[reports]");
-	for (const char *l = start; l != NULL && *l != '\0';
-	     l = strchr(l, '\n'), l = l ? l + 1 : l) {
-		size_t n = strspn(l, "abcdefghijklmnopqrstuvwxyz_");
-		char key[64];
-
-		if (n == 0 || n >= sizeof key || strncmp(l + n, " = ", 3) != 0)
-			continue;
-		memcpy(key, l, n);
-		key[n] = '\0';
-		keys++;
-		tap_ok(config_fixture_mentions(ex, key) && config_fixture_mentions(man, key),
-		       "key %s is documented", key);
-	}
-	tap_ok(keys >= 20, "the dump shows %zu report keys", keys);
-	for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
-		tap_ok(strstr(ex, sections[i]) && strstr(man, sections[i]), "%s is documented",
-		       sections[i]);
-	free(ex);
-	free(man);
+	config_fixture_check_docs(dump, "\n[reports]", 20, "report keys", sections,
+				  sizeof sections / sizeof sections[0]);
 	free(dump);
 }
 
 int main(void)
 {
-	dir = xstrdup(tap_tmpdir());
-	creds = xasprintf("%s/creds", dir);
-	mkdir(creds, 0700);
-	env.credentials_dir = creds;
-	env.base_dir = dir;
+	config_fixture_env_init(&env, &dir, &creds);
 	config_fixture_write_in(creds, "mbpw", MBPW2 "\n", 0400);
 	config_fixture_write_in(dir, "mb-pw", MBPW "\n", 0600);
 	test_defaults();

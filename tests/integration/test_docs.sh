@@ -4,7 +4,7 @@
 # foundation issue names exists in the source.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/tap.sh"
 cd "$top_srcdir" || bail "no source tree"
-codes=$(grep -hoE '"(SPF|DKIM|DMARC|MX|MTASTS|TLSRPT|BIMI|DNS|CHECK|ALERT)_[A-Z0-9_]+"' dns/*.c daemon/*.c | tr -d '"' | sort -u)
+codes=$(grep -hoE '"(SPF|DKIM|DMARC|MX|MTASTS|TLSRPT|BIMI|DNS|CHECK|ALERT|PROBE|REPORT)_[A-Z0-9_]+"' dns/*.c daemon/*.c | tr -d '"' | sort -u)
 [ -n "$codes" ] || bail "no finding codes found in dns/*.c"
 for c in $codes; do
   grep -q "\`$c\`" docs/findings.md; ok $? "$c is documented in docs/findings.md"

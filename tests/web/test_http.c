@@ -22,6 +22,7 @@
 #include "common/json.h"
 #include "common/xmalloc.h"
 #include "tests/lib/tap.h"
+#include "tests/web/fixture_net.h"
 #include "tests/web/fixture.h"
 #include "web/http.h"
 #include "web/style.h"
@@ -58,36 +59,6 @@ static enum mp_err cb_check(void *arg, const char *domain)
 	snprintf(last_checked, sizeof last_checked, "%s", domain);
 	atomic_fetch_add(&checks, 1);
 	return ERR_OK;
-}
-
-static int connect_to(unsigned port)
-{
-	struct sockaddr_in a;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static bool send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
 }
 
 /* Read until EOF (or timeout_ms of silence); returns the bytes (caller frees). */
@@ -138,14 +109,14 @@ static void parse_resp(char *raw, size_t n, struct resp *r)
 /* Send a raw request (it should say Connection: close) and read the answer. */
 static void http_raw(unsigned port, const char *req, size_t reqlen, struct resp *r)
 {
-	int fd = connect_to(port);
+	int fd = fixture_net_connect(port);
 	size_t n = 0;
 	bool eof;
 
 	memset(r, 0, sizeof *r);
 	if (fd < 0)
 		return;
-	if (send_all(fd, req, reqlen)) {
+	if (fixture_net_send_all(fd, req, reqlen)) {
 		char *raw = read_all(fd, 5000, &n, &eof);
 
 		parse_resp(raw, n, r);
@@ -421,13 +392,14 @@ static void limits(unsigned port)
 /* An idle half-sent request is closed by the server's timeout (1 s here). */
 static void slowloris(unsigned port)
 {
-	int fd = connect_to(port);
+	int fd = fixture_net_connect(port);
 	const char *part = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
 	size_t n = 0;
 	bool eof = false;
 	char *got;
 
-	if (!tap_ok(fd >= 0 && send_all(fd, part, strlen(part)), "slow client connected"))
+	if (!tap_ok(fd >= 0 && fixture_net_send_all(fd, part, strlen(part)),
+		    "slow client connected"))
 		return;
 	got = read_all(fd, 10000, &n, &eof);
 	tap_ok(eof, "idle connection closed by the server (%zu bytes before close)", n);
@@ -597,13 +569,13 @@ static void per_ip(void)
 	o.timeout_seconds = 30;
 	if (!tap_is_int(web_http_start(&o, &h), ERR_OK, "per-IP server starts"))
 		return;
-	a = connect_to(web_http_port(h));
-	b = connect_to(web_http_port(h));
-	send_all(a, "GET", 3);
-	send_all(b, "GET", 3);
+	a = fixture_net_connect(web_http_port(h));
+	b = fixture_net_connect(web_http_port(h));
+	fixture_net_send_all(a, "GET", 3);
+	fixture_net_send_all(b, "GET", 3);
 	nanosleep(&ts, NULL);
-	c = connect_to(web_http_port(h));
-	if (c >= 0 && send_all(c, req, strlen(req))) {
+	c = fixture_net_connect(web_http_port(h));
+	if (c >= 0 && fixture_net_send_all(c, req, strlen(req))) {
 		got = read_all(c, 5000, &n, &eof);
 		tap_ok(eof && strncmp(got, "HTTP/1.1 200", 12) != 0,
 		       "third connection from one address refused (%zu bytes)", n);

@@ -23,6 +23,7 @@
 #include "common/json.h"
 #include "common/xmalloc.h"
 #include "tests/lib/tap.h"
+#include "tests/web/fixture_net.h"
 #include "tests/web/fixture_report.h"
 #include "web/http.h"
 
@@ -80,37 +81,6 @@ static void answer(unsigned status, const char *json)
 	pthread_mutex_unlock(&mu);
 }
 
-static int connect_to(unsigned port)
-{
-	struct sockaddr_in a;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Send what the peer takes; false when it closed on us (the answer may still be readable). */
-static bool send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /* Read until EOF, a reset or 5 s of silence. */
 static void read_resp(int fd, struct resp *r)
 {
@@ -154,15 +124,15 @@ static void read_resp(int fd, struct resp *r)
 static void request(unsigned port, const char *head, const char *body, size_t body_len,
 		    struct resp *r)
 {
-	int fd = connect_to(port);
+	int fd = fixture_net_connect(port);
 	char *h;
 
 	memset(r, 0, sizeof *r);
 	if (fd < 0)
 		return;
 	h = xasprintf("%sHost: 127.0.0.1\r\nConnection: close\r\n\r\n", head);
-	if (send_all(fd, h, strlen(h)) && body != NULL && body_len > 0)
-		(void)send_all(fd, body, body_len);
+	if (fixture_net_send_all(fd, h, strlen(h)) && body != NULL && body_len > 0)
+		(void)fixture_net_send_all(fd, body, body_len);
 	shutdown(fd, SHUT_WR);
 	read_resp(fd, r);
 	free(h);
