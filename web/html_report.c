@@ -16,9 +16,11 @@ static const char *const group_title[G_COUNT] = {
 };
 static const char *const group_note[G_COUNT] = {
     "Mail that passed DMARC: SPF or DKIM aligned with the From domain.",
-    "Mail that failed DMARC alignment: a service sending as you that is not set up "
-    "(add it to SPF and sign with DKIM), or someone spoofing you.",
-    "Sources mailpulse could not classify yet.",
+    "Authorised but not aligned: SPF or DKIM passed, but for another domain than the "
+    "From domain, typically an e-mail service without custom DKIM. Sign with a DKIM key "
+    "of your domain there (or set a custom MAIL FROM) so its mail aligns.",
+    "Nothing passed: neither SPF nor DKIM. Either a sender you forgot (add it to SPF "
+    "and sign with DKIM) or someone spoofing your domain (p=reject stops them).",
 };
 
 static enum group group_of(const char *g)
