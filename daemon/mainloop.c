@@ -25,6 +25,7 @@
 #include "daemon/sdnotify.h"
 #include "daemon/snapbuild.h"
 #include "daemon/store.h"
+#include "daemon/store_probe.h"
 #include "daemon/store_prune.h"
 #include "web/http.h"
 
@@ -368,6 +369,22 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Probes beyond [probe] keep per domain, and processed inbound messages past
+   the history window (daemon/store_probe); reports prune themselves
+   (daemon/reports). */
+static void prune_probes(struct loop *l, int64_t now)
+{
+	uint64_t np = 0, ni = 0;
+
+	if (l->cfg->probe.keep == 0)
+		return;
+	if (daemon_store_probe_prune(l->st, now, l->cfg->probe.keep, &np, &ni) != ERR_OK)
+		log_err("store", "probe-prune-failed reason=%s", daemon_store_errmsg(l->st));
+	else if (np > 0 || ni > 0)
+		log_info("store", "pruned probes=%llu inbound=%llu", (unsigned long long)np,
+			 (unsigned long long)ni);
+}
+
 static void housekeeping(struct loop *l, int64_t now)
 {
 	uint64_t wd = daemon_sdnotify_watchdog_usec();
@@ -380,6 +397,7 @@ static void housekeeping(struct loop *l, int64_t now)
 		else
 			log_info("store", "pruned results=%llu outbox=%llu",
 				 (unsigned long long)ps.results, (unsigned long long)ps.outbox);
+		prune_probes(l, now);
 		l->last_prune = now;
 	}
 	if (wd > 0 && (mono_ms() - l->last_watchdog_ms) * 1000 >= (int64_t)(wd / 2)) {
