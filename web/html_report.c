@@ -14,13 +14,18 @@ static const char *const group_title[G_COUNT] = {
     "Misaligned sources",
     "Unknown sources",
 };
+/* One literal per element (clang's -Wstring-concatenation). */
+#define NOTE_MISALIGNED                                                                            \
+	"Authorised but not aligned: SPF or DKIM passed, but for another domain than the "         \
+	"From domain, typically an e-mail service without custom DKIM. Sign with a DKIM key "      \
+	"of your domain there (or set a custom MAIL FROM) so its mail aligns."
+#define NOTE_UNKNOWN                                                                               \
+	"Nothing passed: neither SPF nor DKIM. Either a sender you forgot (add it to SPF "         \
+	"and sign with DKIM) or someone spoofing your domain (p=reject stops them)."
 static const char *const group_note[G_COUNT] = {
     "Mail that passed DMARC: SPF or DKIM aligned with the From domain.",
-    "Authorised but not aligned: SPF or DKIM passed, but for another domain than the "
-    "From domain, typically an e-mail service without custom DKIM. Sign with a DKIM key "
-    "of your domain there (or set a custom MAIL FROM) so its mail aligns.",
-    "Nothing passed: neither SPF nor DKIM. Either a sender you forgot (add it to SPF "
-    "and sign with DKIM) or someone spoofing your domain (p=reject stops them).",
+    NOTE_MISALIGNED,
+    NOTE_UNKNOWN,
 };
 
 static enum group group_of(const char *g)
