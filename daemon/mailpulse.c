@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-		printf("mailpulse %s\n", PACKAGE_VERSION);
+		printf("mailpulse %s (allocator: %s)\n", PACKAGE_VERSION, MP_ALLOCATOR);
 		return 0;
 	}
 	/* c-ares and curl global set-up: before any thread exists (libraries.md 3.6). */

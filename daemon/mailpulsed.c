@@ -47,7 +47,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			usage(stdout);
 			return -1;
 		} else if (strcmp(s, "--version") == 0) {
-			printf("mailpulsed %s\n", PACKAGE_VERSION);
+			printf("mailpulsed %s (allocator: %s)\n", PACKAGE_VERSION, MP_ALLOCATOR);
 			return -1;
 		} else {
 			fprintf(stderr, "mailpulsed: unknown argument '%s'\n", s);
