@@ -1,7 +1,9 @@
 /*
  * common/buf: bounded growable buffer.  Growth doubles, capped at max + 1
- * (the extra byte is the terminating NUL).
+ * (the extra byte is the terminating NUL).  The fast path of an append is
+ * inline in buf.h; this file holds growth and printf.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "common/buf.h"
@@ -47,7 +49,12 @@ static enum mp_err grow(struct buf *b, size_t n)
 	return ERR_OK;
 }
 
-enum mp_err common_buf_append(struct buf *b, const void *p, size_t n)
+enum mp_err common_buf_reserve_grow(struct buf *b, size_t n)
+{
+	return grow(b, n);
+}
+
+enum mp_err common_buf_append_grow(struct buf *b, const void *p, size_t n)
 {
 	enum mp_err e = grow(b, n);
 
@@ -60,27 +67,47 @@ enum mp_err common_buf_append(struct buf *b, const void *p, size_t n)
 	return ERR_OK;
 }
 
-enum mp_err common_buf_putc(struct buf *b, char c)
-{
-	return common_buf_append(b, &c, 1);
-}
-
 enum mp_err common_buf_puts(struct buf *b, const char *s)
 {
 	return common_buf_append(b, s, strlen(s));
 }
 
+/* Below this much spare memory, format into a stack buffer first. */
+#define VPRINTF_STACK 256
+
+/*
+ * Why one pass: vsnprintf(NULL, 0) to measure and a second call to write
+ * cost twice the formatting, and the measuring pass is the slower one in
+ * glibc.  The text is formatted once, into the spare memory of b when it
+ * has enough or a stack buffer otherwise, and only a result larger than
+ * both is formatted a second time.
+ */
 enum mp_err common_buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+	char tmp[VPRINTF_STACK];
+	size_t avail = b->data ? b->cap - b->len : 0;
+	bool inplace = avail >= sizeof tmp;
+	char *dst = inplace ? b->data + b->len : tmp;
+	size_t dstsz = inplace ? avail : sizeof tmp;
 	va_list cp;
 	int n;
 	enum mp_err e;
 
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(dst, dstsz, fmt, cp);
 	va_end(cp);
+	if (inplace && (n < 0 || (size_t)n >= dstsz || (size_t)n > b->max - b->len))
+		b->data[b->len] = '\0'; /* the attempt may have overwritten the NUL */
 	if (n < 0)
 		return ERR_INVAL;
+	if ((size_t)n < dstsz) {
+		if (!inplace)
+			return common_buf_append(b, tmp, (size_t)n);
+		if ((size_t)n > b->max - b->len)
+			return ERR_LIMIT;
+		b->len += (size_t)n;
+		return ERR_OK;
+	}
 	e = grow(b, (size_t)n);
 	if (e != ERR_OK)
 		return e;

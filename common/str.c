@@ -5,6 +5,16 @@
 #include "common/str.h"
 #include "common/xmalloc.h"
 
+/* x with its upper-case ASCII letters lowered (see common_str_lower()). */
+static uint64_t fold8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t low = x & ~high, ge_a = low + ones * (0x80 - 'A'),
+		 gt_z = low + ones * (0x80 - 'Z' - 1);
+
+	return x | ((ge_a & ~gt_z & ~x & high) >> 2);
+}
+
 bool common_str_ieq(const char *a, size_t alen, const char *b, size_t blen)
 {
 	if (alen != blen)
@@ -27,10 +37,37 @@ bool common_str_iprefix(const char *s, size_t len, const char *prefix)
 	return len >= n && common_str_ieq(s, n, prefix, n);
 }
 
+/* Lower-case the eight bytes at s (see common_str_lower()). */
+static void lower8(char *s)
+{
+	uint64_t x;
+
+	memcpy(&x, s, 8);
+	x = fold8(x);
+	memcpy(s, &x, 8);
+}
+
+/*
+ * Why word at a time: names are lower-cased on every book lookup and
+ * store.  Eight bytes are folded together: a byte is an upper-case ASCII
+ * letter when its low seven bits are >= 'A' and <= 'Z' and its top bit is
+ * clear; 0x20 is or'ed into exactly those bytes.  The additions stay within
+ * each byte (at most 0x7f + 0x3f), so no carry crosses into the next.  A
+ * tail shorter than a word is done as the last eight bytes, overlapping
+ * the word before: folding twice changes nothing.
+ */
 void common_str_lower(char *s)
 {
-	for (; *s; s++)
-		*s = (char)common_str_lc((unsigned char)*s);
+	size_t len = strlen(s), i;
+
+	if (len < 8) {
+		for (i = 0; i < len; i++)
+			s[i] = (char)common_str_lc((unsigned char)s[i]);
+		return;
+	}
+	for (i = 0; len - i > 8; i += 8)
+		lower8(s + i);
+	lower8(s + len - 8);
 }
 
 enum mp_err common_str_to_u64(const char *s, size_t len, uint64_t max, uint64_t *out)

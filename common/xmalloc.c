@@ -74,17 +74,29 @@ char *xmemdup0(const void *p, size_t len)
 	return r;
 }
 
+/* Results shorter than this are formatted once, on the stack. */
+#define XASPRINTF_STACK 512
+
+/*
+ * Why one pass: measuring with vsnprintf(NULL, 0) and then writing costs
+ * two formattings, and the checks build a message per finding with this.
+ * The text is formatted once into a stack buffer and copied; only a result
+ * that does not fit there is formatted again into memory of its size.
+ */
 char *xasprintf(const char *fmt, ...)
 {
+	char tmp[XASPRINTF_STACK];
 	va_list ap;
 	int n;
 	char *r;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		fatal("xasprintf: bad format");
+	if ((size_t)n < sizeof tmp)
+		return xmemdup0(tmp, (size_t)n);
 	r = xmalloc((size_t)n + 1);
 	va_start(ap, fmt);
 	vsnprintf(r, (size_t)n + 1, fmt, ap);

@@ -3,6 +3,8 @@
  * render.h).  Ordering: worst first, so the first lines say what to fix.
  */
 #include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <string.h>
 #include "common/buf.h"
 #include "common/json.h"
@@ -71,11 +73,56 @@ static char *safe(const char *s, size_t len)
 	return common_buf_steal(&b, NULL);
 }
 
-static void put_safe(FILE *out, const char *s)
+/* Appends that cannot fail short of a broken invariant (the buffers' limits are far above any
+ * report). */
+static void bput(struct buf *b, const char *s, size_t n)
 {
-	char *t = safe(s, strlen(s));
+	if (common_buf_append(b, s, n) != ERR_OK)
+		fatal("render: size");
+}
 
-	fputs(t, out);
+static void bputs(struct buf *b, const char *s)
+{
+	bput(b, s, strlen(s));
+}
+
+static void bputc(struct buf *b, char c)
+{
+	if (common_buf_putc(b, c) != ERR_OK)
+		fatal("render: size");
+}
+
+static MP_PRINTF(2, 3) void bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	enum mp_err e;
+
+	va_start(ap, fmt);
+	e = common_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	if (e != ERR_OK)
+		fatal("render: size");
+}
+
+/*
+ * s, terminal-safe.  Why the scan first: messages and names are nearly
+ * always printable ASCII, which safe() returns unchanged; those go out as
+ * they are, with no UTF-8 cleaning copy and no byte-by-byte buffer.
+ */
+static void put_safe(struct buf *out, const char *s)
+{
+	size_t len = strlen(s), i = 0;
+	char *t;
+
+	while (i < len &&
+	       (((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f) || s[i] == '\n'))
+		i++;
+	if (i == len) {
+		bput(out, s, len);
+		return;
+	}
+	t = safe(s, len);
+	bputs(out, t);
 	free(t);
 }
 
@@ -110,75 +157,75 @@ static void count_sev(const struct dns_findings *f, int cnt[5])
 		cnt[f->v[i].sev]++;
 }
 
-static void text_headline(FILE *out, const char *name, int code, const int cnt[5])
+static void text_headline(struct buf *out, const char *name, int code, const int cnt[5])
 {
-	fprintf(out, "%s: ", name);
+	bprintf(out, "%s: ", name);
 	if (code == 0) {
-		fputs("OK - mail authentication is launch-ready", out);
+		bputs(out, "OK - mail authentication is launch-ready");
 		if (cnt[SEV_INFO])
-			fprintf(out, " (%d note%s)", cnt[SEV_INFO], cnt[SEV_INFO] == 1 ? "" : "s");
+			bprintf(out, " (%d note%s)", cnt[SEV_INFO], cnt[SEV_INFO] == 1 ? "" : "s");
 	} else {
-		fprintf(out, "%s -", status_word[code]);
+		bprintf(out, "%s -", status_word[code]);
 		if (cnt[SEV_CRITICAL])
-			fprintf(out, " %d thing%s to fix", cnt[SEV_CRITICAL],
+			bprintf(out, " %d thing%s to fix", cnt[SEV_CRITICAL],
 				cnt[SEV_CRITICAL] == 1 ? "" : "s");
 		if (cnt[SEV_WARN])
-			fprintf(out, "%s %d warning%s", cnt[SEV_CRITICAL] ? "," : "", cnt[SEV_WARN],
+			bprintf(out, "%s %d warning%s", cnt[SEV_CRITICAL] ? "," : "", cnt[SEV_WARN],
 				cnt[SEV_WARN] == 1 ? "" : "s");
 		if (cnt[SEV_UNKNOWN])
-			fprintf(out, "%s %d check%s could not be completed",
+			bprintf(out, "%s %d check%s could not be completed",
 				cnt[SEV_CRITICAL] || cnt[SEV_WARN] ? "," : "", cnt[SEV_UNKNOWN],
 				cnt[SEV_UNKNOWN] == 1 ? "" : "s");
 	}
-	fputc('\n', out);
+	bputc(out, '\n');
 }
 
-static void text_finding(FILE *out, const struct dns_finding *d)
+static void text_finding(struct buf *out, const struct dns_finding *d)
 {
-	fprintf(out, "  %s %-8s ", sev_tag(d->sev), d->check);
+	bprintf(out, "  %s %-8s ", sev_tag(d->sev), d->check);
 	put_safe(out, d->message);
-	fprintf(out, " (%s)\n", d->code);
+	bprintf(out, " (%s)\n", d->code);
 	if (d->fix && d->sev != SEV_OK) {
-		fputs("         fix: ", out);
+		bputs(out, "         fix: ");
 		put_safe(out, d->fix);
-		fputc('\n', out);
+		bputc(out, '\n');
 	}
 }
 
-static void text_trace(FILE *out, const struct dns_book *book)
+static void text_trace(struct buf *out, const struct dns_book *book)
 {
-	fputs("  dns questions, in the order asked:\n", out);
+	bputs(out, "  dns questions, in the order asked:\n");
 	for (size_t i = 0; i < dns_book_count(book); i++) {
 		const char *name;
 		uint16_t type;
 		char tb[12];
 		const struct dns_answer *a = dns_book_at(book, i, &name, &type);
 
-		fprintf(out, "    %-5s ", dns_type_name(type, tb));
+		bprintf(out, "    %-5s ", dns_type_name(type, tb));
 		put_safe(out, name);
 		if (a == NULL) {
-			fputs(" -> (not answered)\n", out);
+			bputs(out, " -> (not answered)\n");
 			continue;
 		}
-		fprintf(out, " -> %s", dns_outcome_name(a->outcome));
+		bprintf(out, " -> %s", dns_outcome_name(a->outcome));
 		if (a->why)
-			fprintf(out, " (%s)", a->why);
+			bprintf(out, " (%s)", a->why);
 		if (a->cname) {
-			fputs(" via CNAME ", out);
+			bputs(out, " via CNAME ");
 			put_safe(out, a->cname);
 		}
-		fprintf(out, " %ums\n", (unsigned)a->elapsed_ms);
+		bprintf(out, " %ums\n", (unsigned)a->elapsed_ms);
 	}
 }
 
-static void text_spf_node(FILE *out, const struct dns_spf_node *n, int depth)
+static void text_spf_node(struct buf *out, const struct dns_spf_node *n, int depth)
 {
-	fprintf(out, "%*s", 4 + 2 * depth, "");
+	bprintf(out, "%*s", 4 + 2 * depth, "");
 	put_safe(out, n->domain);
-	fprintf(out, ": %u lookup%s", n->cost, n->cost == 1 ? "" : "s");
+	bprintf(out, ": %u lookup%s", n->cost, n->cost == 1 ? "" : "s");
 	if (n->status != DNS_SPF_NODE_OK)
-		fprintf(out, " (%s)", dns_spf_node_status_name(n->status));
-	fputc('\n', out);
+		bprintf(out, " (%s)", dns_spf_node_status_name(n->status));
+	bputc(out, '\n');
 	for (size_t i = 0; i < n->n_terms; i++)
 		if (n->terms[i].child)
 			text_spf_node(out, n->terms[i].child, depth + 1);
@@ -187,7 +234,7 @@ static void text_spf_node(FILE *out, const struct dns_spf_node *n, int depth)
 static const enum dns_sev text_order[] = {SEV_CRITICAL, SEV_WARN, SEV_UNKNOWN, SEV_INFO, SEV_OK};
 
 /* One domain in text: a blank line between domains, the headline, findings worst first. */
-static void text_domain(FILE *out, struct dns_posture *p, bool first, bool explain)
+static void text_domain(struct buf *out, struct dns_posture *p, bool first, bool explain)
 {
 	const struct dns_findings *f = dns_posture_findings(p);
 	int cnt[5], code = daemon_render_exit_code(f);
@@ -195,14 +242,14 @@ static void text_domain(FILE *out, struct dns_posture *p, bool first, bool expla
 
 	count_sev(f, cnt);
 	if (!first)
-		fputc('\n', out);
+		bputc(out, '\n');
 	text_headline(out, display_name(dns_posture_domain(p), dn, sizeof dn), code, cnt);
 	for (size_t s = 0; s < sizeof text_order / sizeof text_order[0]; s++)
 		for (size_t j = 0; j < f->n; j++)
 			if (f->v[j].sev == text_order[s])
 				text_finding(out, &f->v[j]);
 	if (explain && dns_posture_spf_tree(p) && dns_posture_spf_tree(p)->root) {
-		fputs("  spf lookups by include:\n", out);
+		bputs(out, "  spf lookups by include:\n");
 		text_spf_node(out, dns_posture_spf_tree(p)->root, 0);
 	}
 	if (explain)
@@ -304,21 +351,19 @@ static void json_spf_node(struct common_jsonw *w, const struct dns_spf_node *n)
  * own: the report streams domain by domain and stays line-oriented for
  * grep (`jq .` pretty-prints).  Written with common/jsonw, not a jansson
  * tree: for 10,000 domains the tree cost more than the checks
- * (bench/README.md).
+ * (bench/README.md).  Appended to b, which the report reuses from domain
+ * to domain.
  */
-static char *json_domain_text(struct dns_posture *p, bool first, bool explain, size_t *len)
+static void json_domain_text(struct buf *b, struct dns_posture *p, bool first, bool explain)
 {
 	const struct dns_findings *f = dns_posture_findings(p);
 	const struct dns_spf_tree *t = dns_posture_spf_tree(p);
 	struct common_jsonw w;
-	struct buf b;
 	char dn[512];
 
-	/* Far above what one domain's bounded answers can produce (see jsonw.h). */
-	common_buf_init(&b, (size_t)1 << 30);
-	if (!first && common_buf_puts(&b, ",\n") != ERR_OK)
+	if (!first && common_buf_append(b, ",\n", 2) != ERR_OK)
 		fatal("render: size");
-	common_jsonw_init(&w, &b);
+	common_jsonw_init(&w, b);
 	common_jsonw_obj_begin(&w);
 	common_jsonw_kstr(&w, "domain", dns_posture_domain(p));
 	common_jsonw_kstr(&w, "display", display_name(dns_posture_domain(p), dn, sizeof dn));
@@ -344,22 +389,39 @@ static char *json_domain_text(struct dns_posture *p, bool first, bool explain, s
 		json_trace(&w, dns_posture_book(p));
 	}
 	common_jsonw_obj_end(&w);
-	return common_buf_steal(&b, len);
 }
 
 /*
  * Perfdata labels, quoted (Nagios plugin guidelines).  Domains are checked
  * host names and labels fixed words, so no quote needs doubling.
  */
-static void perf(FILE *pd, size_t n, const char *domain, const char *label, int v,
+static void perf(struct buf *pd, size_t n, const char *domain, const char *label, int v,
 		 const char *warncrit)
 {
-	fprintf(pd, " '%s%s%s'=%d%s", n > 1 ? domain : "", n > 1 ? "_" : "", label, v, warncrit);
+	/* " '%s%s%s'=%d%s" without printf: six of these per domain */
+	char d[16];
+	size_t k = sizeof d;
+	unsigned u = v < 0 ? 0U - (unsigned)v : (unsigned)v;
+
+	do
+		d[--k] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		d[--k] = '-';
+	bput(pd, " '", 2);
+	if (n > 1) {
+		bputs(pd, domain);
+		bputc(pd, '_');
+	}
+	bputs(pd, label);
+	bput(pd, "'=", 2);
+	bput(pd, d + k, sizeof d - k);
+	bputs(pd, warncrit);
 }
 
 /* One domain's parts of the Nagios output: summary, perfdata and long text. */
-static void nagios_domain(FILE *sum, FILE *pd, FILE *lng, struct dns_posture *p, bool first,
-			  size_t n)
+static void nagios_domain(struct buf *sum, struct buf *pd, struct buf *lng, struct dns_posture *p,
+			  bool first, size_t n)
 {
 	const struct dns_findings *f = dns_posture_findings(p);
 	const char *dom = dns_posture_domain(p);
@@ -367,18 +429,18 @@ static void nagios_domain(FILE *sum, FILE *pd, FILE *lng, struct dns_posture *p,
 	bool none = true;
 
 	count_sev(f, cnt);
-	fprintf(sum, "%s%s %s", first ? "" : "; ", dom, status_word[code]);
+	bprintf(sum, "%s%s %s", first ? "" : "; ", dom, status_word[code]);
 	for (size_t j = 0; j < f->n; j++) {
 		const struct dns_finding *d = &f->v[j];
 
 		if (d->sev != SEV_CRITICAL && d->sev != SEV_WARN && d->sev != SEV_UNKNOWN)
 			continue;
-		fprintf(sum, "%s%s", none ? " (" : ", ", d->code);
-		fprintf(lng, "%s %s: %s %s\n", dom, dns_sev_name(d->sev), d->code, d->message);
+		bprintf(sum, "%s%s", none ? " (" : ", ", d->code);
+		bprintf(lng, "%s %s: %s %s\n", dom, dns_sev_name(d->sev), d->code, d->message);
 		none = false;
 	}
 	if (!none)
-		fputc(')', sum);
+		bputc(sum, ')');
 	perf(pd, n, dom, "spf_lookups", dns_posture_spf_lookups(p), ";;10");
 	perf(pd, n, dom, "spf_void_lookups", dns_posture_spf_void_lookups(p), ";;2");
 	perf(pd, n, dom, "dkim_keys", dns_posture_dkim_keys(p), "");
@@ -393,10 +455,12 @@ static void nagios_domain(FILE *sum, FILE *pd, FILE *lng, struct dns_posture *p,
  * fills all three parts; text and JSON only part[0].
  */
 struct chunk {
-	char *part[3];
-	size_t len[3];
+	struct buf *part[3]; /* from the report's pool */
 	bool ready;
 };
+
+/* The most any buffer of a report may hold: a limit never meant to be reached. */
+#define REPORT_MAX ((size_t)1 << 30)
 
 struct daemon_render {
 	FILE *out;
@@ -405,18 +469,60 @@ struct daemon_render {
 	size_t n, next; /* domains in the report; the next one to write */
 	struct chunk *c;
 	int overall;
-	FILE *nag[3]; /* Nagios summary, perfdata and long output, in order */
-	char *nagbuf[3];
-	size_t naglen[3];
+	struct buf nag[3]; /* Nagios summary, perfdata and long output, in order */
+	/*
+	 * Buffers for one domain's text, reused from domain to domain.  Why:
+	 * a fresh buffer (or memory stream) per domain cost an allocation and
+	 * a series of doublings each time, and most domains complete out of
+	 * order, so their text is kept a while.  A buffer comes from the pool,
+	 * keeps the text until written and goes back with its memory: the
+	 * pool holds at most as many buffers as domains ever waited at once.
+	 */
+	struct buf **pool;
+	size_t npool, pool_cap;
 };
 
-static FILE *memstream(char **buf, size_t *len)
+/* A buffer for one domain's text: from the pool, or a new one with room for hint bytes. */
+static struct buf *pool_get(struct daemon_render *r, size_t hint)
 {
-	FILE *f = open_memstream(buf, len);
+	struct buf *b;
 
-	if (f == NULL)
-		fatal("render: cannot open a memory stream");
-	return f;
+	if (r->npool > 0)
+		return r->pool[--r->npool];
+	b = xmalloc(sizeof *b);
+	/* Far above what one domain's bounded answers can produce (see jsonw.h). */
+	common_buf_init(b, REPORT_MAX);
+	/* A typical domain's text in one allocation, not a series of doublings. */
+	if (common_buf_reserve(b, hint) != ERR_OK)
+		fatal("render: size");
+	return b;
+}
+
+/* Give b back to the pool, emptied, its memory kept. */
+static void pool_put(struct daemon_render *r, struct buf *b)
+{
+	common_buf_reset(b);
+	if (r->npool == r->pool_cap) {
+		r->pool_cap = r->pool_cap ? 2 * r->pool_cap : 16;
+		r->pool = xreallocarray(r->pool, r->pool_cap, sizeof *r->pool);
+	}
+	r->pool[r->npool++] = b;
+}
+
+/* Free every pooled buffer, every chunk's and the Nagios parts. */
+static void pool_free(struct daemon_render *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		for (int k = 0; k < 3; k++)
+			if (r->c[i].part[k] != NULL)
+				pool_put(r, r->c[i].part[k]);
+	for (size_t k = 0; k < r->npool; k++) {
+		common_buf_free(r->pool[k]);
+		free(r->pool[k]);
+	}
+	free(r->pool);
+	for (int k = 0; k < 3; k++)
+		common_buf_free(&r->nag[k]);
 }
 
 struct daemon_render *daemon_render_begin(FILE *out, enum daemon_render_format fmt, bool explain,
@@ -431,22 +537,27 @@ struct daemon_render *daemon_render_begin(FILE *out, enum daemon_render_format f
 	r->c = xcalloc(n ? n : 1, sizeof *r->c);
 	if (fmt == RENDER_JSON)
 		fputs("{\"version\":1,\"domains\":[\n", out);
-	for (int k = 0; fmt == RENDER_NAGIOS && k < 3; k++)
-		r->nag[k] = memstream(&r->nagbuf[k], &r->naglen[k]);
+	for (int k = 0; k < 3; k++)
+		common_buf_init(&r->nag[k], REPORT_MAX);
 	return r;
 }
 
-/* Write every ready chunk from r->next on, in order, and free it. */
+/* Write every ready chunk from r->next on, in order, and pool its buffers. */
 static void flush_ready(struct daemon_render *r)
 {
 	while (r->next < r->n && r->c[r->next].ready) {
 		struct chunk *c = &r->c[r->next++];
 
 		for (int k = 0; k < 3; k++) {
-			if (c->part[k] != NULL)
-				fwrite(c->part[k], 1, c->len[k],
-				       r->fmt == RENDER_NAGIOS ? r->nag[k] : r->out);
-			free(c->part[k]);
+			struct buf *b = c->part[k];
+
+			if (b == NULL)
+				continue;
+			if (r->fmt == RENDER_NAGIOS)
+				bput(&r->nag[k], b->data, b->len);
+			else
+				fwrite(b->data, 1, b->len, r->out);
+			pool_put(r, b);
 			c->part[k] = NULL;
 		}
 	}
@@ -455,27 +566,26 @@ static void flush_ready(struct daemon_render *r)
 void daemon_render_put(struct daemon_render *r, size_t i, struct dns_posture *p)
 {
 	struct chunk *c;
-	FILE *f[3] = {NULL, NULL, NULL};
 
 	if (i >= r->n || r->c[i].ready)
 		fatal("render: domain %zu reported twice or out of range", i);
 	c = &r->c[i];
 	r->overall = worse_exit(r->overall, daemon_render_exit_code(dns_posture_findings(p)));
-	if (r->fmt == RENDER_JSON) {
-		c->part[0] = json_domain_text(p, i == 0, r->explain, &c->len[0]);
-		c->ready = true;
-		flush_ready(r);
-		return;
+	switch (r->fmt) {
+	case RENDER_JSON:
+		c->part[0] = pool_get(r, 8192);
+		json_domain_text(c->part[0], p, i == 0, r->explain);
+		break;
+	case RENDER_TEXT:
+		c->part[0] = pool_get(r, 4096);
+		text_domain(c->part[0], p, i == 0, r->explain);
+		break;
+	case RENDER_NAGIOS:
+		for (int k = 0; k < 3; k++)
+			c->part[k] = pool_get(r, 1024);
+		nagios_domain(c->part[0], c->part[1], c->part[2], p, i == 0, r->n);
+		break;
 	}
-	for (int k = 0; k < (r->fmt == RENDER_NAGIOS ? 3 : 1); k++)
-		f[k] = memstream(&c->part[k], &c->len[k]);
-	if (r->fmt == RENDER_NAGIOS)
-		nagios_domain(f[0], f[1], f[2], p, i == 0, r->n);
-	else
-		text_domain(f[0], p, i == 0, r->explain);
-	for (int k = 0; k < 3; k++)
-		if (f[k] != NULL && fclose(f[k]) != 0)
-			fatal("render: memory stream");
 	c->ready = true;
 	flush_ready(r);
 }
@@ -484,15 +594,8 @@ void daemon_render_abandon(struct daemon_render *r)
 {
 	if (r == NULL)
 		return;
-	for (size_t i = 0; i < r->n; i++)
-		for (int k = 0; k < 3; k++)
-			free(r->c[i].part[k]);
-	for (int k = 0; k < 3; k++) {
-		if (r->nag[k] != NULL && fclose(r->nag[k]) != 0)
-			fatal("render: memory stream");
-		free(r->nagbuf[k]);
-	}
 	fflush(r->out);
+	pool_free(r);
 	free(r->c);
 	free(r);
 }
@@ -509,16 +612,20 @@ int daemon_render_end(struct daemon_render *r)
 		fprintf(r->out, "%s],\"status\":\"%s\",\"exit_code\":%d}\n", r->n ? "\n" : "",
 			status_word[overall], overall);
 	} else if (r->fmt == RENDER_NAGIOS) {
-		for (int k = 0; k < 3; k++)
-			if (fclose(r->nag[k]) != 0)
-				fatal("render: memory stream");
-		fprintf(r->out, "%s: ", status_word[overall]);
-		put_safe(r->out, r->nagbuf[0]);
-		fprintf(r->out, " |%s\n", r->nagbuf[1]);
-		put_safe(r->out, r->nagbuf[2]);
-		for (int k = 0; k < 3; k++)
-			free(r->nagbuf[k]);
+		struct buf t;
+
+		/* The parts as C strings, as the memory streams they replace gave them. */
+		common_buf_init(&t, REPORT_MAX);
+		bprintf(&t, "%s: ", status_word[overall]);
+		put_safe(&t, common_buf_str(&r->nag[0]));
+		bput(&t, " |", 2);
+		bputs(&t, common_buf_str(&r->nag[1]));
+		bputc(&t, '\n');
+		put_safe(&t, common_buf_str(&r->nag[2]));
+		fwrite(t.data, 1, t.len, r->out);
+		common_buf_free(&t);
 	}
+	pool_free(r);
 	free(r->c);
 	free(r);
 	return overall;

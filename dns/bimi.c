@@ -96,13 +96,12 @@ static void add(struct ctx *c, const char *code, enum dns_sev sev, const char *f
 	struct buf b;
 
 	common_buf_init(&b, (size_t)1 << 20);
-	if (common_buf_printf(&b, "%s TXT: ", c->qname) != ERR_OK ||
+	if (dns_finding_buf_printf(&b, "%s TXT: ", c->qname) != ERR_OK ||
 	    (c->r.txt ? common_buf_append(&b, c->r.txt, c->r.txt_len)
 		      : common_buf_puts(&b, "no BIMI record")) != ERR_OK)
 		(void)0; /* cut evidence is still evidence */
-	dns_findings_add(c->f, CHECK, code, sev, fix, common_buf_str(&b), b.len, "%s", msg);
+	dns_findings_add_msg(c->f, CHECK, code, sev, fix, common_buf_str(&b), b.len, msg);
 	common_buf_free(&b);
-	free(msg);
 }
 
 /* BIMI needs DMARC at enforcement: quarantine or reject, on all mail, subdomains too. */
@@ -128,8 +127,8 @@ static void dmarc_strength(struct ctx *c)
 	add(c, "BIMI_DMARC_TOO_WEAK", SEV_WARN,
 	    "Move DMARC to p=quarantine or p=reject for all mail (no pct below 100, no t=y, no "
 	    "sp=none); receivers show BIMI logos only then.",
-	    xasprintf("%s publishes a BIMI logo, but %s, so receivers will not show it.", c->domain,
-		      why));
+	    dns_finding_fmt("%s publishes a BIMI logo, but %s, so receivers will not show it.",
+			    c->domain, why));
 }
 
 static void judge(struct ctx *c, const struct dns_answer *a, const char *where)
@@ -140,16 +139,18 @@ static void judge(struct ctx *c, const struct dns_answer *a, const char *where)
 	c->r.txt = dns_txtrec_evidence(a, &c->r.txt_len);
 	dns_txtrec_select(a, "v", "BIMI1", true, &sel);
 	if (sel.n_match == 0) {
-		fix = xasprintf("To show your logo in supporting inboxes: get DMARC to "
-				"quarantine or reject, host an SVG Tiny PS logo over HTTPS and "
-				"publish `default._bimi.%s. TXT \"v=BIMI1; "
-				"l=https://%s/logo.svg; a=https://%s/vmc.pem\"` (Gmail and "
-				"Apple Mail also need a mark certificate at a=).",
-				c->domain, c->domain, c->domain);
+		fix =
+		    dns_finding_fmt("To show your logo in supporting inboxes: get DMARC to "
+				    "quarantine or reject, host an SVG Tiny PS logo over HTTPS and "
+				    "publish `default._bimi.%s. TXT \"v=BIMI1; "
+				    "l=https://%s/logo.svg; a=https://%s/vmc.pem\"` (Gmail and "
+				    "Apple Mail also need a mark certificate at a=).",
+				    c->domain, c->domain, c->domain);
 		add(c, "BIMI_MISSING", SEV_INFO, fix,
-		    xasprintf("%s publishes no BIMI record, so no brand logo is shown next to its "
-			      "mail. This is optional.",
-			      c->domain));
+		    dns_finding_fmt(
+			"%s publishes no BIMI record, so no brand logo is shown next to its "
+			"mail. This is optional.",
+			c->domain));
 		free(fix);
 		return;
 	}
@@ -158,13 +159,14 @@ static void judge(struct ctx *c, const struct dns_answer *a, const char *where)
 		if (sel.n_match > 1)
 			snprintf(why, sizeof why, "there are %zu v=BIMI1 records; keep one",
 				 sel.n_match);
-		fix = xasprintf("Publish one record such as `%s. TXT \"v=BIMI1; "
-				"l=https://%s/logo.svg; a=https://%s/vmc.pem\"` (l= and a= must "
-				"be https:// URLs).",
-				c->qname, where, where);
+		fix = dns_finding_fmt(
+		    "Publish one record such as `%s. TXT \"v=BIMI1; "
+		    "l=https://%s/logo.svg; a=https://%s/vmc.pem\"` (l= and a= must "
+		    "be https:// URLs).",
+		    c->qname, where, where);
 		add(c, "BIMI_INVALID", SEV_WARN, fix,
-		    xasprintf("The BIMI record at %s is invalid (%s), so no logo is shown.",
-			      c->qname, why));
+		    dns_finding_fmt("The BIMI record at %s is invalid (%s), so no logo is shown.",
+				    c->qname, why));
 		free(fix);
 		return;
 	}
@@ -172,8 +174,8 @@ static void judge(struct ctx *c, const struct dns_answer *a, const char *where)
 	c->r.record_domain = xstrdup(where);
 	if (c->r.rec.declined) {
 		add(c, "BIMI_DECLINED", SEV_INFO, NULL,
-		    xasprintf("%s explicitly declines BIMI (empty l=): no logo is shown.",
-			      c->domain));
+		    dns_finding_fmt("%s explicitly declines BIMI (empty l=): no logo is shown.",
+				    c->domain));
 		return;
 	}
 	dmarc_strength(c);
@@ -181,10 +183,11 @@ static void judge(struct ctx *c, const struct dns_answer *a, const char *where)
 		if (strcmp(c->f->v[i].check, CHECK) == 0 && dns_sev_worse(c->f->v[i].sev, SEV_INFO))
 			return;
 	add(c, "BIMI_OK", SEV_OK, NULL,
-	    xasprintf("BIMI is published for %s: logo %s%s.", c->domain, c->r.rec.l,
-		      c->r.rec.a ? ", with a mark certificate"
-				 : "; without a mark certificate (a=) Gmail and Apple Mail do not "
-				   "show it"));
+	    dns_finding_fmt("BIMI is published for %s: logo %s%s.", c->domain, c->r.rec.l,
+			    c->r.rec.a
+				? ", with a mark certificate"
+				: "; without a mark certificate (a=) Gmail and Apple Mail do not "
+				  "show it"));
 }
 
 enum mp_err dns_bimi_check(struct dns_book *book, const char *domain,

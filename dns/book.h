@@ -107,6 +107,47 @@ size_t dns_book_count(const struct dns_book *book);
 const struct dns_answer *dns_book_at(const struct dns_book *book, size_t i, const char **name,
 				     uint16_t *type);
 
+/*
+ * The memo: values computed from a book's answers (a parsed record, an
+ * organizational domain), kept with the book so that the next run of a
+ * check reuses them instead of computing them again.  Why: a check is
+ * re-run from scratch each time answers arrive (SPF about 5 times per
+ * domain), and re-parsing the same records was a large share of its cost.
+ *
+ * Sound because answers never change once put: a memo value MUST be a pure
+ * function of its kind and its key bytes (e.g. the parse of exactly those
+ * record bytes; an org domain for exactly that name with the one PSL the
+ * book's checks use), so a run that finds it gets exactly what computing it
+ * afresh would give.  Keys are compared byte for byte (they may hold NUL).
+ *
+ * Each module defines one static const struct dns_book_memo_kind per kind
+ * of value; entries are told apart by the kind's address and the key.
+ */
+struct dns_book_memo_kind {
+	const char *name;	   /* for debugging */
+	void (*free)(void *value); /* frees a value when the book is freed */
+};
+
+/* Bounds on one book's memo; past them dns_book_memo_put() refuses. */
+#define DNS_BOOK_MEMO_MAX 4096			  /* entries */
+#define DNS_BOOK_MEMO_KEY_BYTES ((size_t)4 << 20) /* key bytes, all entries */
+
+/*
+ * The value remembered for (kind, key[0..len)), or NULL when there is
+ * none.  The value is borrowed until the book is freed: do not change it.
+ */
+void *dns_book_memo_get(const struct dns_book *book, const struct dns_book_memo_kind *kind,
+			const void *key, size_t len);
+
+/*
+ * Remember value for (kind, key[0..len)); the key is copied.  true: the
+ * book owns value (kind->free frees it with the book) and the caller may
+ * keep using it until then.  false: not stored (the memo is full, or the
+ * key already has a value): the caller still owns value.
+ */
+bool dns_book_memo_put(struct dns_book *book, const struct dns_book_memo_kind *kind,
+		       const void *key, size_t len, void *value) MP_WUR;
+
 /* Helpers to build answers (used by the resolver and by fake zones). */
 struct dns_answer *dns_answer_new(const char *name, uint16_t type, enum dns_outcome outcome,
 				  const char *why);

@@ -1,76 +1,70 @@
 /*
- * dns/cache: LRU + expiry over a chained hash table (see cache.h).  Keys are
- * "<type>/<name>" strings; entries sit on one doubly linked list, most
- * recently used first, so eviction takes the tail.
+ * dns/cache: LRU + expiry over a dns/htab (see cache.h).  Keys are
+ * (name bytes, type) under a seeded hash; entries sit on one doubly linked
+ * list, most recently used first, so eviction takes the tail.
+ *
+ * Why this is fast: the resolver hands in the hash it computed once per
+ * question, so a lookup builds no key string, allocates nothing and
+ * compares names only on a 64-bit hash match.
  */
 #include <stdio.h>
 #include <string.h>
 #include "common/xmalloc.h"
 #include "dns/cache.h"
+#include "dns/htab.h"
 
+/* One cached answer; the name is stored inline (one allocation per entry). */
 struct centry {
-	struct centry *hnext;	    /* hash chain */
 	struct centry *prev, *next; /* LRU list */
-	char *key;
 	struct dns_answer *ans;
-	uint64_t stored_ms, expires_ms;
+	uint64_t hash, stored_ms, expires_ms;
+	uint16_t type;
+	size_t len;
+	char name[]; /* len bytes and a NUL */
 };
 
 struct dns_cache {
-	struct centry **b;
-	size_t nb, n, max;
+	struct dns_htab map; /* struct centry by dns_cache_hash() */
+	size_t max;
 	uint32_t max_ttl;
+	uint64_t seed;
 	struct centry *head, *tail;
 };
 
-static size_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+/* The key a lookup carries to centry_eq(). */
+struct ckey {
+	const char *name;
+	size_t len;
+	uint16_t type;
+};
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)(h ^ (h >> 29));
+static bool centry_eq(const void *item, const void *key)
+{
+	const struct centry *e = item;
+	const struct ckey *k = key;
+
+	return e->type == k->type && e->len == k->len && memcmp(e->name, k->name, k->len) == 0;
+}
+
+struct dns_cache *dns_cache_new_seeded(size_t max_entries, uint32_t max_ttl_s, uint64_t seed)
+{
+	struct dns_cache *c = xcalloc(1, sizeof *c);
+
+	dns_htab_init(&c->map);
+	c->max = max_entries;
+	c->max_ttl = max_ttl_s;
+	c->seed = seed;
+	return c;
 }
 
 struct dns_cache *dns_cache_new(size_t max_entries, uint32_t max_ttl_s)
 {
-	struct dns_cache *c = xcalloc(1, sizeof *c);
-
-	c->max = max_entries;
-	c->max_ttl = max_ttl_s;
-	return c;
+	return dns_cache_new_seeded(max_entries, max_ttl_s, 0x6d61696c70756c73ULL);
 }
 
-static struct centry **slot(const struct dns_cache *c, const char *key)
+uint64_t dns_cache_hash(const struct dns_cache *c, const char *name, size_t len, uint16_t type)
 {
-	struct centry **pp;
-
-	if (c->nb == 0)
-		return NULL;
-	pp = &c->b[hash_str(key) & (c->nb - 1)];
-	while (*pp && strcmp((*pp)->key, key) != 0)
-		pp = &(*pp)->hnext;
-	return pp;
-}
-
-static void grow(struct dns_cache *c)
-{
-	size_t nb = c->nb ? c->nb * 2 : 64;
-	struct centry **b = xcalloc(nb, sizeof *b);
-
-	for (size_t i = 0; i < c->nb; i++) {
-		while (c->b[i]) {
-			struct centry *e = c->b[i];
-			size_t j = hash_str(e->key) & (nb - 1);
-
-			c->b[i] = e->hnext;
-			e->hnext = b[j];
-			b[j] = e;
-		}
-	}
-	free(c->b);
-	c->b = b;
-	c->nb = nb;
+	return dns_htab_hash(name, len, type, c->seed);
 }
 
 static void unlink_lru(struct dns_cache *c, struct centry *e)
@@ -99,15 +93,10 @@ static void push_lru(struct dns_cache *c, struct centry *e)
 
 static void drop(struct dns_cache *c, struct centry *e)
 {
-	struct centry **pp = slot(c, e->key);
-
-	if (pp && *pp == e)
-		*pp = e->hnext;
+	dns_htab_remove(&c->map, e->hash, e);
 	unlink_lru(c, e);
 	dns_answer_free(e->ans);
-	free(e->key);
 	free(e);
-	c->n--;
 }
 
 char *dns_cache_key(const char *name, uint16_t type)
@@ -129,67 +118,93 @@ char *dns_cache_key(const char *name, uint16_t type)
 	return k;
 }
 
-bool dns_cache_put(struct dns_cache *c, const char *name, uint16_t type, struct dns_answer *tmpl,
-		   uint32_t ttl_s, uint64_t now_ms)
+bool dns_cache_put_h(struct dns_cache *c, const char *name, size_t len, uint16_t type,
+		     uint64_t hash, struct dns_answer *tmpl, uint32_t ttl_s, uint64_t now_ms)
 {
-	struct centry **pp, *e;
-	char *key;
+	struct ckey k = {name, len, type};
+	struct centry *e;
 
 	if (c->max == 0 || ttl_s == 0 || tmpl->outcome == DNS_TEMPFAIL ||
 	    tmpl->outcome == DNS_MALFORMED)
 		return false;
 	if (ttl_s > c->max_ttl)
 		ttl_s = c->max_ttl;
-	key = dns_cache_key(name, type);
-	pp = slot(c, key);
-	if (pp && *pp)
-		drop(c, *pp);
-	while (c->n >= c->max && c->tail)
+	e = dns_htab_find(&c->map, hash, centry_eq, &k);
+	if (e)
+		drop(c, e);
+	while (dns_htab_count(&c->map) >= c->max && c->tail)
 		drop(c, c->tail);
-	if (c->n >= c->nb)
-		grow(c);
-	e = xcalloc(1, sizeof *e);
-	e->key = key;
+	e = xmalloc(sizeof *e + len + 1);
+	memcpy(e->name, name, len);
+	e->name[len] = '\0';
+	e->len = len;
+	e->type = type;
+	e->hash = hash;
 	e->ans = tmpl;
 	e->stored_ms = now_ms;
 	e->expires_ms = now_ms + (uint64_t)ttl_s * 1000;
-	pp = &c->b[hash_str(key) & (c->nb - 1)];
-	e->hnext = *pp;
-	*pp = e;
+	dns_htab_insert(&c->map, hash, e);
 	push_lru(c, e);
-	c->n++;
 	return true;
+}
+
+bool dns_cache_put(struct dns_cache *c, const char *name, uint16_t type, struct dns_answer *tmpl,
+		   uint32_t ttl_s, uint64_t now_ms)
+{
+	size_t len = strlen(name);
+
+	return dns_cache_put_h(c, name, len, type, dns_cache_hash(c, name, len, type), tmpl, ttl_s,
+			       now_ms);
+}
+
+const struct dns_answer *dns_cache_get_h(struct dns_cache *c, const char *name, size_t len,
+					 uint16_t type, uint64_t hash, uint64_t now_ms,
+					 uint32_t *age_s)
+{
+	struct ckey k = {name, len, type};
+	struct centry *e = dns_htab_find(&c->map, hash, centry_eq, &k);
+
+	if (e == NULL)
+		return NULL;
+	if (now_ms >= e->expires_ms) {
+		drop(c, e);
+		return NULL;
+	}
+	if (c->head != e) {
+		unlink_lru(c, e);
+		push_lru(c, e);
+	}
+	*age_s = (uint32_t)((now_ms - e->stored_ms) / 1000);
+	return e->ans;
 }
 
 const struct dns_answer *dns_cache_get(struct dns_cache *c, const char *name, uint16_t type,
 				       uint64_t now_ms, uint32_t *age_s)
 {
-	char *key = dns_cache_key(name, type);
-	struct centry **pp = slot(c, key), *e;
+	size_t len = strlen(name);
 
-	free(key);
-	if (pp == NULL || *pp == NULL)
-		return NULL;
-	e = *pp;
-	if (now_ms >= e->expires_ms) {
-		drop(c, e);
-		return NULL;
-	}
-	unlink_lru(c, e);
-	push_lru(c, e);
-	*age_s = (uint32_t)((now_ms - e->stored_ms) / 1000);
-	return e->ans;
+	return dns_cache_get_h(c, name, len, type, dns_cache_hash(c, name, len, type), now_ms,
+			       age_s);
 }
 
 void dns_cache_clear(struct dns_cache *c)
 {
-	while (c->head)
-		drop(c, c->head);
+	/* Every entry goes: free them off the LRU list and empty the map in
+	 * one go instead of removing them from it one by one. */
+	while (c->head) {
+		struct centry *e = c->head;
+
+		c->head = e->next;
+		dns_answer_free(e->ans);
+		free(e);
+	}
+	c->tail = NULL;
+	dns_htab_free(&c->map);
 }
 
 size_t dns_cache_size(const struct dns_cache *c)
 {
-	return c->n;
+	return dns_htab_count(&c->map);
 }
 
 void dns_cache_free(struct dns_cache *c)
@@ -197,6 +212,6 @@ void dns_cache_free(struct dns_cache *c)
 	if (c == NULL)
 		return;
 	dns_cache_clear(c);
-	free(c->b);
+	dns_htab_free(&c->map);
 	free(c);
 }

@@ -13,6 +13,11 @@
  * It does not talk to the network or copy answers out: the resolver clones
  * the borrowed template for each book.  Pure and single-threaded; the clock
  * is passed in, so tests run on a fixed clock.
+ *
+ * Entries sit in a dns/htab keyed by a seeded hash of (name, type).  The
+ * _h functions take that hash from dns_cache_hash() so the resolver hashes
+ * each question once and reuses the value for its own map of queries in
+ * flight; the plain functions hash for themselves.
  */
 #ifndef MAILPULSE_DNS_CACHE_H
 #define MAILPULSE_DNS_CACHE_H
@@ -27,6 +32,8 @@ struct dns_cache;
 /* A cache of at most max_entries answers (0: a cache that keeps nothing),
  * none kept longer than max_ttl_s.  Free with dns_cache_free(). */
 struct dns_cache *dns_cache_new(size_t max_entries, uint32_t max_ttl_s);
+/* The same with a hash seed (a random one resists crafted colliding names). */
+struct dns_cache *dns_cache_new_seeded(size_t max_entries, uint32_t max_ttl_s, uint64_t seed);
 void dns_cache_free(struct dns_cache *c);
 
 /* The key of a question, "<type>/<name>" (type in decimal).  Caller frees. */
@@ -50,6 +57,22 @@ bool dns_cache_put(struct dns_cache *c, const char *name, uint16_t type, struct 
  */
 const struct dns_answer *dns_cache_get(struct dns_cache *c, const char *name, uint16_t type,
 				       uint64_t now_ms, uint32_t *age_s);
+
+/*
+ * The hash of (name[0..len), type) that the _h functions below expect; the
+ * same for the life of c.  Names are compared byte for byte (the resolver
+ * passes dns_name_to_ascii() output, already lower-case).
+ */
+uint64_t dns_cache_hash(const struct dns_cache *c, const char *name, size_t len, uint16_t type);
+
+/* dns_cache_put() for name[0..len) (no NUL needed) whose dns_cache_hash() is hash. */
+bool dns_cache_put_h(struct dns_cache *c, const char *name, size_t len, uint16_t type,
+		     uint64_t hash, struct dns_answer *tmpl, uint32_t ttl_s, uint64_t now_ms);
+
+/* dns_cache_get() for name[0..len) whose dns_cache_hash() is hash. */
+const struct dns_answer *dns_cache_get_h(struct dns_cache *c, const char *name, size_t len,
+					 uint16_t type, uint64_t hash, uint64_t now_ms,
+					 uint32_t *age_s);
 
 /* Forget every entry. */
 void dns_cache_clear(struct dns_cache *c);

@@ -319,8 +319,8 @@ static char *evidence_for(const struct dns_dkim_selector *s, size_t *lenp)
 	enum mp_err e;
 
 	common_buf_init(&b, (size_t)1 << 20);
-	e = common_buf_printf(&b, "%s%s%s TXT: ", s->qname, s->cname ? " CNAME -> " : "",
-			      s->cname ? s->cname : "");
+	e = dns_finding_buf_printf(&b, "%s%s%s TXT: ", s->qname, s->cname ? " CNAME -> " : "",
+				   s->cname ? s->cname : "");
 	if (e == ERR_OK && s->record != NULL)
 		e = common_buf_append(&b, s->record, s->record_len);
 	else if (e == ERR_OK)
@@ -335,17 +335,16 @@ static void emit(struct dns_findings *f, const struct dns_dkim_selector *s, cons
 	size_t elen = 0;
 	char *ev = evidence_for(s, &elen);
 
-	dns_findings_add(f, CHECK, code, sev, fix, ev, elen, "%s", msg);
+	dns_findings_add_msg(f, CHECK, code, sev, fix, ev, elen, msg);
 	free(ev);
-	free(msg);
 }
 
 /* "s1._domainkey.example.com" or "... (a CNAME to X)"; caller frees. */
 static char *where(const struct dns_dkim_selector *s)
 {
 	if (s->cname)
-		return xasprintf("%s (a CNAME to %s, run by your mail provider)", s->qname,
-				 s->cname);
+		return dns_finding_fmt("%s (a CNAME to %s, run by your mail provider)", s->qname,
+				       s->cname);
 	return xstrdup(s->qname);
 }
 
@@ -356,16 +355,18 @@ static char *record_fix(const struct dns_dkim_selector *s, const struct common_c
 	char *p, *r;
 
 	if (fk == NULL || fk->spki == NULL)
-		return xasprintf("%s `%s. TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"` with the "
-				 "public key exactly as your mail provider or key tool gives it "
-				 "(DNS providers split values longer than 255 characters into "
-				 "several strings; that is fine).",
-				 lead, s->qname);
+		return dns_finding_fmt(
+		    "%s `%s. TXT \"v=DKIM1; k=rsa; p=<base64 public key>\"` with the "
+		    "public key exactly as your mail provider or key tool gives it "
+		    "(DNS providers split values longer than 255 characters into "
+		    "several strings; that is fine).",
+		    lead, s->qname);
 	p = common_crypto_dkim_p_value(fk);
-	r = xasprintf("%s `%s. TXT \"v=DKIM1; k=%s; p=%s\"` (the public half of the configured key "
-		      "file; DNS providers split values longer than 255 characters into several "
-		      "strings; that is fine).",
-		      lead, s->qname, common_crypto_keytype_name(fk->type), p);
+	r = dns_finding_fmt(
+	    "%s `%s. TXT \"v=DKIM1; k=%s; p=%s\"` (the public half of the configured key "
+	    "file; DNS providers split values longer than 255 characters into several "
+	    "strings; that is fine).",
+	    lead, s->qname, common_crypto_keytype_name(fk->type), p);
 	free(p);
 	return r;
 }
@@ -375,15 +376,15 @@ static void report_missing(struct dns_findings *f, const struct dns_dkim_selecto
 {
 	char *w = where(s), *fix = record_fix(s, fk, "Publish the key for this selector:");
 
-	emit(
-	    f, s, "DKIM_KEY_MISSING", SEV_CRITICAL, fix,
-	    xasprintf("No DKIM key is published for the configured selector \"%s\" at %s "
-		      "(%s%s). Mail signed with this selector fails DKIM, so DMARC rests on "
-		      "SPF alone.",
-		      s->selector, w,
-		      s->outcome == DNS_DATA ? "TXT records are there, but none is a DKIM key"
-					     : dns_txtrec_outcome_words(s->outcome),
-		      s->cname ? "; the provider side may have been removed or never set up" : ""));
+	emit(f, s, "DKIM_KEY_MISSING", SEV_CRITICAL, fix,
+	     dns_finding_fmt(
+		 "No DKIM key is published for the configured selector \"%s\" at %s "
+		 "(%s%s). Mail signed with this selector fails DKIM, so DMARC rests on "
+		 "SPF alone.",
+		 s->selector, w,
+		 s->outcome == DNS_DATA ? "TXT records are there, but none is a DKIM key"
+					: dns_txtrec_outcome_words(s->outcome),
+		 s->cname ? "; the provider side may have been removed or never set up" : ""));
 	free(fix);
 	free(w);
 }
@@ -391,7 +392,12 @@ static void report_missing(struct dns_findings *f, const struct dns_dkim_selecto
 static void report_rsa_size(struct dns_findings *f, const struct dns_dkim_selector *s)
 {
 	unsigned bits = s->key.pub.bits;
-	char *fix = xasprintf(
+	char *fix;
+
+	/* Most keys are fine: build the fix text only for a finding. */
+	if (bits >= 2048 && bits <= 4096)
+		return;
+	fix = dns_finding_fmt(
 	    "Create a 2048-bit key (`openssl genpkey -algorithm RSA -pkeyopt "
 	    "rsa_keygen_bits:2048 -out new.pem`, or ask your mail provider to rotate it), publish "
 	    "it under a new selector, switch signing to it, then retire this one with `%s. TXT "
@@ -400,23 +406,24 @@ static void report_rsa_size(struct dns_findings *f, const struct dns_dkim_select
 
 	if (bits < 1024)
 		emit(f, s, "DKIM_KEY_WEAK", SEV_CRITICAL, fix,
-		     xasprintf("The DKIM key for selector \"%s\" is only %u-bit RSA. Receivers "
-			       "refuse keys under 1024 bits (RFC 8301), so this mail fails DKIM.",
-			       s->selector, bits));
+		     dns_finding_fmt(
+			 "The DKIM key for selector \"%s\" is only %u-bit RSA. Receivers "
+			 "refuse keys under 1024 bits (RFC 8301), so this mail fails DKIM.",
+			 s->selector, bits));
 	else if (bits < 2048)
-		emit(
-		    f, s, "DKIM_KEY_WEAK", SEV_WARN, fix,
-		    xasprintf("The DKIM key for selector \"%s\" is %u-bit RSA. It still works, but "
-			      "2048 bits is the recommended minimum (RFC 8301) and shorter keys "
-			      "can be broken by a determined attacker.",
-			      s->selector, bits));
+		emit(f, s, "DKIM_KEY_WEAK", SEV_WARN, fix,
+		     dns_finding_fmt(
+			 "The DKIM key for selector \"%s\" is %u-bit RSA. It still works, but "
+			 "2048 bits is the recommended minimum (RFC 8301) and shorter keys "
+			 "can be broken by a determined attacker.",
+			 s->selector, bits));
 	else if (bits > 4096)
-		emit(
-		    f, s, "DKIM_KEY_TOO_LARGE", SEV_WARN, fix,
-		    xasprintf("The DKIM key for selector \"%s\" is %u-bit RSA. Receivers only have "
-			      "to handle keys up to 4096 bits (RFC 8301), so some may fail to "
-			      "verify your mail.",
-			      s->selector, bits));
+		emit(f, s, "DKIM_KEY_TOO_LARGE", SEV_WARN, fix,
+		     dns_finding_fmt(
+			 "The DKIM key for selector \"%s\" is %u-bit RSA. Receivers only have "
+			 "to handle keys up to 4096 bits (RFC 8301), so some may fail to "
+			 "verify your mail.",
+			 s->selector, bits));
 	free(fix);
 }
 
@@ -431,15 +438,16 @@ static void report_keyfile(struct dns_findings *f, const struct dns_dkim_selecto
 		     "Check the path and its permissions (the user mailpulse runs as must be able "
 		     "to read it) and that it holds an unencrypted PEM private key, as written by "
 		     "`openssl genpkey`.",
-		     xasprintf("The private key file configured for selector \"%s\" could not be "
-			       "used, so the key in DNS could not be compared with it: %s.",
-			       s->selector, fwhy));
+		     dns_finding_fmt(
+			 "The private key file configured for selector \"%s\" could not be "
+			 "used, so the key in DNS could not be compared with it: %s.",
+			 s->selector, fwhy));
 	} else if (s->keyfile == DNS_DKIM_KEYFILE_MISMATCH) {
 		fix = record_fix(s, fk,
 				 "Either point the signer at the private key that matches DNS, or "
 				 "publish the key of the configured file:");
 		emit(f, s, "DKIM_KEY_MISMATCH", SEV_CRITICAL, fix,
-		     xasprintf(
+		     dns_finding_fmt(
 			 "The private key file %s configured for selector \"%s\" is not the "
 			 "key published in DNS: the key was changed on one side only, so every "
 			 "message signed with this file fails DKIM.",
@@ -464,15 +472,17 @@ static void report_selector(struct dns_findings *f, const struct dns_dkim_select
 	if (s->n_records > 1)
 		emit(f, s, "DKIM_KEY_MULTIPLE", SEV_WARN,
 		     "Keep exactly one DKIM key record at this name and delete the others.",
-		     xasprintf("There are %zu DKIM key records at %s. Receivers use only one of "
-			       "them, so signatures fail whenever they pick the wrong one.",
-			       s->n_records, s->qname));
+		     dns_finding_fmt(
+			 "There are %zu DKIM key records at %s. Receivers use only one of "
+			 "them, so signatures fail whenever they pick the wrong one.",
+			 s->n_records, s->qname));
 	if (!s->valid) {
 		fix = record_fix(s, fk, "Replace the record with a correct one:");
 		emit(f, s, "DKIM_KEY_SYNTAX", SEV_CRITICAL, fix,
-		     xasprintf("The DKIM key record for selector \"%s\" is broken: %s. Receivers "
-			       "ignore it, so mail signed with this selector fails DKIM.",
-			       s->selector, s->error));
+		     dns_finding_fmt(
+			 "The DKIM key record for selector \"%s\" is broken: %s. Receivers "
+			 "ignore it, so mail signed with this selector fails DKIM.",
+			 s->selector, s->error));
 		free(fix);
 		return;
 	}
@@ -485,21 +495,22 @@ static void report_selector(struct dns_findings *f, const struct dns_dkim_select
 				       "p= is the right way to retire a key). If it still "
 				       "signs mail, publish its key again:");
 		emit(f, s, "DKIM_KEY_REVOKED", pl->configured ? SEV_CRITICAL : SEV_WARN, fix,
-		     xasprintf("The DKIM key for selector \"%s\" is revoked (its p= is empty). Any "
-			       "mail still signed with it fails DKIM.",
-			       s->selector));
+		     dns_finding_fmt(
+			 "The DKIM key for selector \"%s\" is revoked (its p= is empty). Any "
+			 "mail still signed with it fails DKIM.",
+			 s->selector));
 		free(fix);
 		return;
 	}
 	if (s->key.type == COMMON_CRYPTO_RSA)
 		report_rsa_size(f, s);
 	if (s->key.testing) {
-		fix =
-		    xasprintf("Remove t=y from the record at %s once signing works, e.g. `%s. TXT "
-			      "\"v=DKIM1; k=%s; p=...\"` with the same p=.",
-			      s->qname, s->qname, common_crypto_keytype_name(s->key.type));
+		fix = dns_finding_fmt(
+		    "Remove t=y from the record at %s once signing works, e.g. `%s. TXT "
+		    "\"v=DKIM1; k=%s; p=...\"` with the same p=.",
+		    s->qname, s->qname, common_crypto_keytype_name(s->key.type));
 		emit(f, s, "DKIM_KEY_TESTING", SEV_WARN, fix,
-		     xasprintf(
+		     dns_finding_fmt(
 			 "The DKIM key for selector \"%s\" is in testing mode (t=y): receivers "
 			 "may treat failed signatures as if the mail were unsigned, so DKIM "
 			 "does not protect this mail yet.",
@@ -572,7 +583,7 @@ static void summary(struct dns_findings *f, const char *domain, size_t first,
 		size_t elen;
 		char *e = evidence_for(s, &elen);
 
-		if (common_buf_printf(
+		if (dns_finding_buf_printf(
 			&names, "%s%s (%s %u-bit%s%s%s)", i ? ", " : "", s->selector,
 			common_crypto_keytype_name(s->key.pub.type), s->key.pub.bits,
 			s->keyfile == DNS_DKIM_KEYFILE_MATCH ? ", matches the key file" : "",

@@ -28,6 +28,7 @@ struct lookup {
 	size_t n_cand;
 	bool valid;
 	struct dns_dmarc_record rec;
+	bool borrowed; /* rec is the book memo's (see parse_once()): not freed here */
 	char why[256];
 };
 
@@ -35,6 +36,7 @@ struct ctx {
 	struct dns_book *book;
 	const struct dns_dmarc_opts *opts;
 	const struct dns_orgdomain *psl;
+	bool shared_psl; /* psl is the caller's (opts->psl): memoise org domains */
 	struct dns_findings *f;
 	size_t first; /* index of this check's first finding */
 	char *domain, *org;
@@ -45,6 +47,63 @@ struct ctx {
 	const struct lookup *applied; /* RFC 7489 choice */
 	struct dns_dmarc_result r;
 };
+
+/*
+ * The org domain of name; through the book's memo when the PSL is the
+ * caller's shared one (a list loaded for this run only must not be
+ * remembered by its address, see dns_orgdomain_get_memo()).
+ */
+static enum mp_err org_of(struct ctx *c, const char *name, char **out)
+{
+	if (c->shared_psl)
+		return dns_orgdomain_get_memo(c->psl, c->book, name, out);
+	return dns_orgdomain_get(c->psl, name, out);
+}
+
+/* A record's parse, kept in the book's memo. */
+struct parsed {
+	bool valid;
+	struct dns_dmarc_record rec; /* zeroed unless valid */
+	char why[256];
+};
+
+static void parsed_free(void *v)
+{
+	struct parsed *p = v;
+
+	if (p != NULL)
+		dns_dmarc_record_free(&p->rec);
+	free(p);
+}
+
+static const struct dns_book_memo_kind rec_memo = {"dmarc record", parsed_free};
+
+/*
+ * Parse l's record through the book's memo.  Why: each run reads
+ * _dmarc.<domain> twice (RFC 7489 discovery and the RFC 9989 walk) and the
+ * check runs about three times; the parse is a pure function of the
+ * record's bytes.  l borrows the memo's record (l->borrowed), shallow; the
+ * result gets a deep copy (dns_dmarc_check()).
+ */
+static void parse_once(struct ctx *c, struct lookup *l)
+{
+	const struct dns_rr *rr = l->rr;
+	struct parsed *p = dns_book_memo_get(c->book, &rec_memo, rr->data, rr->len);
+	bool borrowed = true;
+
+	if (p == NULL) {
+		p = xcalloc(1, sizeof *p);
+		p->valid = dns_dmarc_record_parse(rr->data, rr->len, &p->rec, p->why,
+						  sizeof p->why) == ERR_OK;
+		borrowed = dns_book_memo_put(c->book, &rec_memo, rr->data, rr->len, p);
+	}
+	l->valid = p->valid;
+	l->rec = p->rec;
+	l->borrowed = borrowed;
+	memcpy(l->why, p->why, sizeof l->why);
+	if (!borrowed)
+		free(p); /* the memo is full: l owns the record */
+}
 
 static enum mp_err look(struct ctx *c, const char *domain, struct lookup *l)
 {
@@ -69,15 +128,15 @@ static enum mp_err look(struct ctx *c, const char *domain, struct lookup *l)
 	}
 	l->st = l->n_cand == 0 ? LK_NONE : l->n_cand == 1 ? LK_ONE : LK_MULTI;
 	if (l->st == LK_ONE)
-		l->valid = dns_dmarc_record_parse(l->rr->data, l->rr->len, &l->rec, l->why,
-						  sizeof l->why) == ERR_OK;
+		parse_once(c, l);
 	return ERR_OK;
 }
 
 static void lookup_free(struct lookup *l)
 {
 	free(l->qname);
-	dns_dmarc_record_free(&l->rec);
+	if (!l->borrowed)
+		dns_dmarc_record_free(&l->rec);
 	memset(l, 0, sizeof *l);
 }
 
@@ -192,7 +251,7 @@ static char *evidence(const struct lookup *l, size_t *lenp)
 	struct buf b;
 
 	common_buf_init(&b, (size_t)1 << 20);
-	if (common_buf_printf(&b, "%s TXT: ", l->qname) != ERR_OK ||
+	if (dns_finding_buf_printf(&b, "%s TXT: ", l->qname) != ERR_OK ||
 	    (recs ? common_buf_append(&b, recs, n)
 		  : common_buf_puts(&b, dns_txtrec_outcome_words(l->ans->outcome))) != ERR_OK)
 		(void)0; /* a cut evidence text is still evidence */
@@ -207,9 +266,8 @@ static void add(struct ctx *c, const struct lookup *l, const char *code, enum dn
 	size_t elen = 0;
 	char *ev = l ? evidence(l, &elen) : NULL;
 
-	dns_findings_add(c->f, CHECK, code, sev, fix, ev, elen, "%s", msg);
+	dns_findings_add_msg(c->f, CHECK, code, sev, fix, ev, elen, msg);
 	free(ev);
-	free(msg);
 }
 
 /* The rua= to suggest: the record's own mailto addresses, else dmarc-reports@<domain>. */
@@ -220,9 +278,10 @@ static char *rua_text(const struct lookup *l, const char *domain)
 	common_buf_init(&b, 4096);
 	for (size_t i = 0; l && l->valid && i < l->rec.n_rua; i++)
 		if (l->rec.rua[i].host != NULL &&
-		    common_buf_printf(&b, "%s%s", b.len ? "," : "", l->rec.rua[i].uri) != ERR_OK)
+		    dns_finding_buf_printf(&b, "%s%s", b.len ? "," : "", l->rec.rua[i].uri) !=
+			ERR_OK)
 			break;
-	if (b.len == 0 && common_buf_printf(&b, "mailto:dmarc-reports@%s", domain) != ERR_OK)
+	if (b.len == 0 && dns_finding_buf_printf(&b, "mailto:dmarc-reports@%s", domain) != ERR_OK)
 		(void)0;
 	return common_buf_steal(&b, NULL);
 }
@@ -231,8 +290,8 @@ static char *rua_text(const struct lookup *l, const char *domain)
 static char *suggest(const struct lookup *l, const char *where, enum dns_dmarc_policy p)
 {
 	char *rua = rua_text(l, where);
-	char *r = xasprintf("`_dmarc.%s. TXT \"v=DMARC1; p=%s; rua=%s\"`", where,
-			    dns_dmarc_policy_name(p), rua);
+	char *r = dns_finding_fmt("`_dmarc.%s. TXT \"v=DMARC1; p=%s; rua=%s\"`", where,
+				  dns_dmarc_policy_name(p), rua);
 
 	free(rua);
 	return r;
@@ -243,8 +302,8 @@ static enum mp_err authorize(struct ctx *c, struct dns_dmarc_dest *d, char **fai
 			     const struct dns_answer **faila)
 {
 	const char *where = c->applied->domain;
-	char *q1 = xasprintf("%s._report._dmarc.%s", where, d->host);
-	char *q2 = xasprintf("*._report._dmarc.%s", d->host);
+	char *q1 = dns_finding_fmt("%s._report._dmarc.%s", where, d->host);
+	char *q2 = dns_finding_fmt("*._report._dmarc.%s", d->host);
 	static const struct dns_answer too_long = {.outcome = DNS_NXDOMAIN};
 	const struct dns_answer *a1 = &too_long, *a2 = NULL;
 	struct dns_txtrec t1, t2;
@@ -290,7 +349,7 @@ static void add_dest(struct ctx *c, const struct dns_dmarc_uri *u, bool ruf, siz
 	if (u->host == NULL)
 		return;
 	d->host = xstrdup(u->host);
-	if (dns_orgdomain_get(c->psl, u->host, &horg) != ERR_OK)
+	if (org_of(c, u->host, &horg) != ERR_OK)
 		horg = xstrdup(u->host);
 	d->auth = DNS_DMARC_AUTH_SAME_ORG;
 	if (strcmp(horg, c->org) != 0) {
@@ -334,16 +393,18 @@ static bool report_discovery(struct ctx *c)
 	}
 	if (l->st == LK_NONE) {
 		s = suggest(NULL, c->domain, DNS_DMARC_P_NONE);
-		fix = xasprintf("Publish a DMARC record, starting in monitoring mode: %s. When the "
-				"reports show that all your real mail passes, move to p=quarantine "
-				"and then p=reject.",
-				s);
+		fix = dns_finding_fmt(
+		    "Publish a DMARC record, starting in monitoring mode: %s. When the "
+		    "reports show that all your real mail passes, move to p=quarantine "
+		    "and then p=reject.",
+		    s);
 		add(c, l, "DMARC_MISSING", SEV_CRITICAL, fix,
-		    xasprintf("%s has no DMARC record (looked at _dmarc.%s%s%s). Anyone can send "
-			      "mail claiming to be from %s, and Gmail, Yahoo and Microsoft expect "
-			      "DMARC from anyone sending in bulk.",
-			      c->domain, c->domain, l == &c->orgl ? " and _dmarc." : "",
-			      l == &c->orgl ? c->org : "", c->domain));
+		    dns_finding_fmt(
+			"%s has no DMARC record (looked at _dmarc.%s%s%s). Anyone can send "
+			"mail claiming to be from %s, and Gmail, Yahoo and Microsoft expect "
+			"DMARC from anyone sending in bulk.",
+			c->domain, c->domain, l == &c->orgl ? " and _dmarc." : "",
+			l == &c->orgl ? c->org : "", c->domain));
 		free(fix);
 		free(s);
 		return false;
@@ -352,21 +413,23 @@ static bool report_discovery(struct ctx *c)
 		add(c, l, "DMARC_MULTIPLE", SEV_CRITICAL,
 		    "Delete all but one of the v=DMARC1 TXT records at this name (merge their "
 		    "settings into the one you keep).",
-		    xasprintf("There are %zu DMARC records at %s. Receivers then ignore them all "
-			      "and act as if there were no DMARC policy (RFC 7489 6.6.3).",
-			      l->n_cand, l->qname));
+		    dns_finding_fmt(
+			"There are %zu DMARC records at %s. Receivers then ignore them all "
+			"and act as if there were no DMARC policy (RFC 7489 6.6.3).",
+			l->n_cand, l->qname));
 		return false;
 	}
 	if (!l->valid) {
 		s = suggest(NULL, l->domain, DNS_DMARC_P_NONE);
-		fix =
-		    xasprintf("Correct the record at %s; a minimal valid one is %s.", l->qname, s);
+		fix = dns_finding_fmt("Correct the record at %s; a minimal valid one is %s.",
+				      l->qname, s);
 		add(c, l, "DMARC_SYNTAX", SEV_CRITICAL, fix,
-		    xasprintf("The DMARC record at %s is invalid (%s), so receivers ignore it%s.",
-			      l->qname, l->why,
-			      l == &c->own && c->orgl.qname
-				  ? " and do not fall back to the organizational domain's record"
-				  : ""));
+		    dns_finding_fmt(
+			"The DMARC record at %s is invalid (%s), so receivers ignore it%s.",
+			l->qname, l->why,
+			l == &c->own && c->orgl.qname
+			    ? " and do not fall back to the organizational domain's record"
+			    : ""));
 		free(fix);
 		free(s);
 		return false;
@@ -390,25 +453,28 @@ static void report_strength(struct ctx *c, const struct lookup *l, bool inherite
 
 	if (inherited)
 		add(c, l, "DMARC_INHERITED", SEV_INFO, NULL,
-		    xasprintf("%s has no DMARC record of its own; it is covered by %s's record, "
-			      "whose %s=%s applies to subdomains.",
-			      c->domain, l->domain, rec->sp ? "sp" : "p",
-			      dns_dmarc_policy_name(rec->sp ? rec->sp : rec->p)));
+		    dns_finding_fmt(
+			"%s has no DMARC record of its own; it is covered by %s's record, "
+			"whose %s=%s applies to subdomains.",
+			c->domain, l->domain, rec->sp ? "sp" : "p",
+			dns_dmarc_policy_name(rec->sp ? rec->sp : rec->p)));
 	if (c->r.applied != DNS_DMARC_P_NONE)
 		return;
 	s = suggest(l, l->domain, DNS_DMARC_P_QUARANTINE);
-	fix = xasprintf("Once the aggregate reports show that all your real mail passes SPF or "
-			"DKIM in alignment, publish %s%s, and later p=reject.",
-			s, inherited && rec->sp == DNS_DMARC_P_NONE ? " (and drop sp=none)" : "");
+	fix = dns_finding_fmt(
+	    "Once the aggregate reports show that all your real mail passes SPF or "
+	    "DKIM in alignment, publish %s%s, and later p=reject.",
+	    s, inherited && rec->sp == DNS_DMARC_P_NONE ? " (and drop sp=none)" : "");
 	add(c, l, "DMARC_POLICY_NONE", SEV_WARN, fix,
-	    xasprintf("The DMARC policy for %s is none%s: receivers only report, and mail forged "
-		      "in your name is still delivered.",
-		      c->domain,
-		      rec->p == DNS_DMARC_P_UNSET
-			  ? " (the record has no p= tag, which receivers read as p=none)"
-		      : inherited && rec->sp == DNS_DMARC_P_NONE
-			  ? " (sp=none in the organizational domain's record)"
-			  : " (p=none, monitoring only)"));
+	    dns_finding_fmt(
+		"The DMARC policy for %s is none%s: receivers only report, and mail forged "
+		"in your name is still delivered.",
+		c->domain,
+		rec->p == DNS_DMARC_P_UNSET
+		    ? " (the record has no p= tag, which receivers read as p=none)"
+		: inherited && rec->sp == DNS_DMARC_P_NONE
+		    ? " (sp=none in the organizational domain's record)"
+		    : " (p=none, monitoring only)"));
 	free(fix);
 	free(s);
 }
@@ -422,17 +488,17 @@ static void report_partial(struct ctx *c, const struct lookup *l)
 	if (p == DNS_DMARC_P_NONE || ((!rec->has_pct || rec->pct == 100) && rec->t != 'y'))
 		return;
 	s = suggest(l, l->domain, rec->p ? rec->p : p);
-	fix = xasprintf("When the reports show all your real mail passing, remove %s: %s.",
-			rec->t == 'y' ? "t=y" : "pct=", s);
+	fix = dns_finding_fmt("When the reports show all your real mail passing, remove %s: %s.",
+			      rec->t == 'y' ? "t=y" : "pct=", s);
 	add(c, l, "DMARC_PARTIAL", SEV_WARN, fix,
 	    rec->t == 'y'
-		? xasprintf("The DMARC policy for %s is in testing mode (t=y): RFC 9989 "
-			    "receivers apply one step less than %s, so forged mail gets "
-			    "through.",
-			    c->domain, dns_dmarc_policy_name(p))
-		: xasprintf("The DMARC policy for %s applies to only %u%% of failing mail "
-			    "(pct=%u); the rest is treated as if the policy were none.",
-			    c->domain, rec->pct, rec->pct));
+		? dns_finding_fmt("The DMARC policy for %s is in testing mode (t=y): RFC 9989 "
+				  "receivers apply one step less than %s, so forged mail gets "
+				  "through.",
+				  c->domain, dns_dmarc_policy_name(p))
+		: dns_finding_fmt("The DMARC policy for %s applies to only %u%% of failing mail "
+				  "(pct=%u); the rest is treated as if the policy were none.",
+				  c->domain, rec->pct, rec->pct));
 	free(fix);
 	free(s);
 }
@@ -446,11 +512,12 @@ static void report_policy(struct ctx *c)
 
 	if (rec->p == DNS_DMARC_P_UNSET && !has_mailto(rec)) {
 		s = suggest(l, l->domain, DNS_DMARC_P_NONE);
-		fix = xasprintf("Add a policy and a report address: %s.", s);
+		fix = dns_finding_fmt("Add a policy and a report address: %s.", s);
 		add(c, l, "DMARC_SYNTAX", SEV_CRITICAL, fix,
-		    xasprintf("The DMARC record at %s has no p= tag and no rua= address, so RFC "
-			      "7489 receivers ignore it (RFC 7489 6.6.3).",
-			      l->qname));
+		    dns_finding_fmt(
+			"The DMARC record at %s has no p= tag and no rua= address, so RFC "
+			"7489 receivers ignore it (RFC 7489 6.6.3).",
+			l->qname));
 		free(fix);
 		free(s);
 		return;
@@ -458,39 +525,42 @@ static void report_policy(struct ctx *c)
 	report_strength(c, l, inherited);
 	if (c->opts && c->opts->expected && c->r.applied < c->opts->expected) {
 		s = suggest(l, l->domain, c->opts->expected);
-		fix = xasprintf("Publish %s.", s);
+		fix = dns_finding_fmt("Publish %s.", s);
 		add(c, l, "DMARC_POLICY_WEAKER_THAN_EXPECTED", SEV_WARN, fix,
-		    xasprintf("The DMARC policy applied to %s is %s, weaker than the expected %s.",
-			      c->domain, dns_dmarc_policy_name(c->r.applied),
-			      dns_dmarc_policy_name(c->opts->expected)));
+		    dns_finding_fmt(
+			"The DMARC policy applied to %s is %s, weaker than the expected %s.",
+			c->domain, dns_dmarc_policy_name(c->r.applied),
+			dns_dmarc_policy_name(c->opts->expected)));
 		free(fix);
 		free(s);
 	}
 	report_partial(c, l);
 	if (!inherited && rec->p > DNS_DMARC_P_NONE &&
 	    (rec->sp == DNS_DMARC_P_NONE || rec->np == DNS_DMARC_P_NONE)) {
-		fix =
-		    xasprintf("Remove %s from the record at %s (subdomains then get p=%s), unless "
-			      "a subdomain really sends mail that is not yet authenticated.",
-			      rec->sp == DNS_DMARC_P_NONE ? "sp=none" : "np=none", l->qname,
-			      dns_dmarc_policy_name(rec->p));
+		fix = dns_finding_fmt(
+		    "Remove %s from the record at %s (subdomains then get p=%s), unless "
+		    "a subdomain really sends mail that is not yet authenticated.",
+		    rec->sp == DNS_DMARC_P_NONE ? "sp=none" : "np=none", l->qname,
+		    dns_dmarc_policy_name(rec->p));
 		add(c, l, "DMARC_SUBDOMAIN_NONE", SEV_WARN, fix,
-		    xasprintf("%s has p=%s but %s: forged mail from %s is delivered, so attackers "
-			      "can use made-up subdomains such as billing.%s.",
-			      c->domain, dns_dmarc_policy_name(rec->p),
-			      rec->sp == DNS_DMARC_P_NONE ? "sp=none" : "np=none",
-			      rec->sp == DNS_DMARC_P_NONE ? "its subdomains"
-							  : "subdomains that do not exist",
-			      c->domain));
+		    dns_finding_fmt(
+			"%s has p=%s but %s: forged mail from %s is delivered, so attackers "
+			"can use made-up subdomains such as billing.%s.",
+			c->domain, dns_dmarc_policy_name(rec->p),
+			rec->sp == DNS_DMARC_P_NONE ? "sp=none" : "np=none",
+			rec->sp == DNS_DMARC_P_NONE ? "its subdomains"
+						    : "subdomains that do not exist",
+			c->domain));
 		free(fix);
 	}
 	if (!has_mailto(rec)) {
 		s = suggest(l, l->domain, rec->p ? rec->p : DNS_DMARC_P_NONE);
-		fix = xasprintf("Add a mailbox (or a DMARC report service) for aggregate reports: "
-				"%s.",
-				s);
+		fix = dns_finding_fmt(
+		    "Add a mailbox (or a DMARC report service) for aggregate reports: "
+		    "%s.",
+		    s);
 		add(c, l, "DMARC_NO_RUA", SEV_WARN, fix,
-		    xasprintf(
+		    dns_finding_fmt(
 			"The DMARC record at %s asks for no aggregate reports (no rua=mailto:), "
 			"so nobody sees which servers send mail as %s or whether it passes.",
 			l->qname, c->domain));
@@ -509,16 +579,17 @@ static void report_dests(struct ctx *c, const char *failq, const struct dns_answ
 
 		if (d->auth != DNS_DMARC_AUTH_MISSING)
 			continue;
-		fix = xasprintf("Ask the operator of %s to publish `%s._report._dmarc.%s. TXT "
-				"\"v=DMARC1\"` (report services do this when you add the domain in "
-				"their dashboard), or use an address in your own domain.",
-				d->host, l->domain, d->host);
+		fix = dns_finding_fmt(
+		    "Ask the operator of %s to publish `%s._report._dmarc.%s. TXT "
+		    "\"v=DMARC1\"` (report services do this when you add the domain in "
+		    "their dashboard), or use an address in your own domain.",
+		    d->host, l->domain, d->host);
 		add(c, l, "DMARC_RUA_UNAUTHORIZED", SEV_WARN, fix,
-		    xasprintf("%s reports for %s go to %s, but %s has not published the record "
-			      "that authorizes reports about %s (RFC 7489 7.1), so receivers send "
-			      "nothing there.",
-			      d->ruf ? "Failure" : "Aggregate", c->domain, d->uri, d->host,
-			      l->domain));
+		    dns_finding_fmt(
+			"%s reports for %s go to %s, but %s has not published the record "
+			"that authorizes reports about %s (RFC 7489 7.1), so receivers send "
+			"nothing there.",
+			d->ruf ? "Failure" : "Aggregate", c->domain, d->uri, d->host, l->domain));
 		free(fix);
 	}
 	if (failq != NULL)
@@ -554,29 +625,31 @@ static void report_walk(struct ctx *c)
 	    rec_differs && (!r->found || !r->walk_record_domain || r->applied != r->walk_applied);
 	s = suggest(c->applied && c->applied->valid ? c->applied : NULL, c->domain,
 		    r->found ? r->applied : DNS_DMARC_P_NONE);
-	fix = xasprintf("Publish a DMARC record at _dmarc.%s itself so that every receiver uses "
-			"the same policy, e.g. %s.",
-			c->domain, s);
+	fix = dns_finding_fmt(
+	    "Publish a DMARC record at _dmarc.%s itself so that every receiver uses "
+	    "the same policy, e.g. %s.",
+	    c->domain, s);
 	add(c, NULL, "DMARC_DISCOVERY_DIFFERS", policy_differs ? SEV_WARN : SEV_INFO,
 	    rec_differs ? fix : NULL,
-	    xasprintf("Older (RFC 7489) and newer (RFC 9989) receivers find different DMARC "
-		      "settings for %s. RFC 7489, with the Public Suffix List: %s%s%s "
-		      "(organizational domain %s). RFC 9989, walking up the DNS: %s%s%s "
-		      "(organizational domain %s).",
-		      c->domain, r->found ? "the record at _dmarc." : "no policy",
-		      r->found ? r->record_domain : "",
-		      r->found ? (r->applied == DNS_DMARC_P_REJECT	 ? ", reject"
-				  : r->applied == DNS_DMARC_P_QUARANTINE ? ", quarantine"
-									 : ", none")
-			       : "",
-		      r->org_psl, r->walk_record_domain ? "the record at _dmarc." : "no policy",
-		      r->walk_record_domain ? r->walk_record_domain : "",
-		      r->walk_record_domain
-			  ? (r->walk_applied == DNS_DMARC_P_REJECT	 ? ", reject"
-			     : r->walk_applied == DNS_DMARC_P_QUARANTINE ? ", quarantine"
-									 : ", none")
-			  : "",
-		      r->org_walk ? r->org_walk : "none found"));
+	    dns_finding_fmt("Older (RFC 7489) and newer (RFC 9989) receivers find different DMARC "
+			    "settings for %s. RFC 7489, with the Public Suffix List: %s%s%s "
+			    "(organizational domain %s). RFC 9989, walking up the DNS: %s%s%s "
+			    "(organizational domain %s).",
+			    c->domain, r->found ? "the record at _dmarc." : "no policy",
+			    r->found ? r->record_domain : "",
+			    r->found ? (r->applied == DNS_DMARC_P_REJECT       ? ", reject"
+					: r->applied == DNS_DMARC_P_QUARANTINE ? ", quarantine"
+									       : ", none")
+				     : "",
+			    r->org_psl,
+			    r->walk_record_domain ? "the record at _dmarc." : "no policy",
+			    r->walk_record_domain ? r->walk_record_domain : "",
+			    r->walk_record_domain
+				? (r->walk_applied == DNS_DMARC_P_REJECT       ? ", reject"
+				   : r->walk_applied == DNS_DMARC_P_QUARANTINE ? ", quarantine"
+									       : ", none")
+				: "",
+			    r->org_walk ? r->org_walk : "none found"));
 	free(fix);
 	free(s);
 }
@@ -591,14 +664,16 @@ static void summary(struct ctx *c)
 			return;
 	common_buf_init(&dests, 4096);
 	for (size_t i = 0; i < r->n_dests; i++)
-		if (!r->dests[i].ruf && common_buf_printf(&dests, "%s%s", dests.len ? ", " : "",
-							  r->dests[i].uri) != ERR_OK)
+		if (!r->dests[i].ruf &&
+		    dns_finding_buf_printf(&dests, "%s%s", dests.len ? ", " : "",
+					   r->dests[i].uri) != ERR_OK)
 			break;
 	add(c, c->applied, "DMARC_OK", SEV_OK, NULL,
-	    xasprintf("%s is protected by DMARC: p=%s from the record at _dmarc.%s; aggregate "
-		      "reports go to %s.",
-		      c->domain, dns_dmarc_policy_name(r->applied), r->record_domain,
-		      common_buf_str(&dests)));
+	    dns_finding_fmt(
+		"%s is protected by DMARC: p=%s from the record at _dmarc.%s; aggregate "
+		"reports go to %s.",
+		c->domain, dns_dmarc_policy_name(r->applied), r->record_domain,
+		common_buf_str(&dests)));
 	common_buf_free(&dests);
 }
 
@@ -681,14 +756,19 @@ enum mp_err dns_dmarc_check(struct dns_book *book, const char *domain,
 		return ERR_INVAL;
 	c.domain = dns_txtrec_canon(domain);
 	c.psl = opts && opts->psl ? opts->psl : (own_psl = dns_orgdomain_new());
-	e = dns_orgdomain_get(c.psl, c.domain, &c.org);
+	c.shared_psl = own_psl == NULL;
+	e = org_of(&c, c.domain, &c.org);
 	if (e == ERR_OK)
 		e = run(&c);
 	if (e == ERR_OK && c.r.found) {
 		struct lookup *l = c.applied == &c.own ? &c.own : &c.orgl;
 
-		c.r.rec = l->rec;
-		memset(&l->rec, 0, sizeof l->rec);
+		if (l->borrowed) {
+			dns_dmarc_record_copy(&c.r.rec, &l->rec);
+		} else {
+			c.r.rec = l->rec;
+			memset(&l->rec, 0, sizeof l->rec);
+		}
 	}
 	if (e == ERR_OK && res != NULL) {
 		*res = c.r;

@@ -360,3 +360,27 @@ void dns_dmarc_record_free(struct dns_dmarc_record *r)
 	free_uris(r->ruf, r->n_ruf);
 	memset(r, 0, sizeof *r);
 }
+
+static struct dns_dmarc_uri *copy_uris(const struct dns_dmarc_uri *v, size_t n)
+{
+	struct dns_dmarc_uri *r;
+
+	if (v == NULL)
+		return NULL;
+	r = xreallocarray(NULL, n ? n : 1, sizeof *r);
+	for (size_t i = 0; i < n; i++) {
+		r[i] = v[i];
+		r[i].uri = v[i].uri ? xstrdup(v[i].uri) : NULL;
+		r[i].host = v[i].host ? xstrdup(v[i].host) : NULL;
+	}
+	return r;
+}
+
+void dns_dmarc_record_copy(struct dns_dmarc_record *dst, const struct dns_dmarc_record *src)
+{
+	*dst = *src;
+	dst->fo = src->fo ? xstrdup(src->fo) : NULL;
+	dst->rf = src->rf ? xstrdup(src->rf) : NULL;
+	dst->rua = copy_uris(src->rua, src->n_rua);
+	dst->ruf = copy_uris(src->ruf, src->n_ruf);
+}

@@ -72,6 +72,9 @@ enum mp_err dns_dmarc_record_parse(const char *txt, size_t len, struct dns_dmarc
 				   char *why, size_t whysz) MP_WUR;
 void dns_dmarc_record_free(struct dns_dmarc_record *r);
 
+/* Deep copy of src into dst (free dst with dns_dmarc_record_free()). */
+void dns_dmarc_record_copy(struct dns_dmarc_record *dst, const struct dns_dmarc_record *src);
+
 /* "none", "quarantine", "reject", or "(not set)". */
 const char *dns_dmarc_policy_name(enum dns_dmarc_policy p);
 

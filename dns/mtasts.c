@@ -65,13 +65,12 @@ struct ctx {
 static void add(struct ctx *c, const char *code, enum dns_sev sev, const char *fix, const char *ev,
 		size_t evlen, char *msg)
 {
-	dns_findings_add(c->f, CHECK, code, sev, fix, ev, ev ? evlen : 0, "%s", msg);
-	free(msg);
+	dns_findings_add_msg(c->f, CHECK, code, sev, fix, ev, ev ? evlen : 0, msg);
 }
 
 static void add_txt(struct ctx *c, const char *code, enum dns_sev sev, const char *fix, char *msg)
 {
-	char *ev = xasprintf("%s TXT: ", c->qname);
+	char *ev = dns_finding_fmt("%s TXT: ", c->qname);
 	struct buf b;
 
 	common_buf_init(&b, (size_t)1 << 20);
@@ -86,10 +85,11 @@ static void add_txt(struct ctx *c, const char *code, enum dns_sev sev, const cha
 
 static char *txt_fix(const char *domain)
 {
-	return xasprintf("Publish exactly one record `_mta-sts.%s. TXT \"v=STSv1; id=20240101\"` "
-			 "(change the id whenever the policy changes) and serve the policy at "
-			 "https://mta-sts.%s/.well-known/mta-sts.txt.",
-			 domain, domain);
+	return dns_finding_fmt(
+	    "Publish exactly one record `_mta-sts.%s. TXT \"v=STSv1; id=20240101\"` "
+	    "(change the id whenever the policy changes) and serve the policy at "
+	    "https://mta-sts.%s/.well-known/mta-sts.txt.",
+	    domain, domain);
 }
 
 /* The TXT step.  True when a valid record is published and the check goes on. */
@@ -105,12 +105,12 @@ static bool judge_txt(struct ctx *c)
 	dns_txtrec_select(c->txt, "v", "STSv1", true, &loose);
 	if (loose.n_match == 0) {
 		fix = txt_fix(c->domain);
-		add_txt(
-		    c, "MTASTS_MISSING", SEV_INFO, fix,
-		    xasprintf("%s does not publish MTA-STS, so senders may deliver mail to it "
-			      "without TLS or to a forged server. It is optional, but it protects "
-			      "incoming mail from being read or diverted in transit.",
-			      c->domain));
+		add_txt(c, "MTASTS_MISSING", SEV_INFO, fix,
+			dns_finding_fmt(
+			    "%s does not publish MTA-STS, so senders may deliver mail to it "
+			    "without TLS or to a forged server. It is optional, but it protects "
+			    "incoming mail from being read or diverted in transit.",
+			    c->domain));
 		free(fix);
 		return false;
 	}
@@ -125,9 +125,10 @@ static bool judge_txt(struct ctx *c)
 		return c->r.published = true;
 	fix = txt_fix(c->domain);
 	add_txt(c, "MTASTS_INVALID", SEV_CRITICAL, fix,
-		xasprintf("The MTA-STS record at %s is invalid (%s), so senders ignore MTA-STS for "
-			  "%s.",
-			  c->qname, why, c->domain));
+		dns_finding_fmt(
+		    "The MTA-STS record at %s is invalid (%s), so senders ignore MTA-STS for "
+		    "%s.",
+		    c->qname, why, c->domain));
 	free(fix);
 	return false;
 }
@@ -156,13 +157,14 @@ static enum mp_err policy_host(struct ctx *c, bool *usable)
 	if (dns_txtrec_failed(c->f, CHECK, c->r.policy_host, DNS_T_A, a4, "the MTA-STS policy") ||
 	    dns_txtrec_failed(c->f, CHECK, c->r.policy_host, DNS_T_AAAA, a6, "the MTA-STS policy"))
 		return ERR_OK;
-	fix = xasprintf("Create the host %s (an A/AAAA record, or a CNAME to your MTA-STS "
-			"hosting) and serve the policy at %s over HTTPS with a valid certificate.",
-			c->r.policy_host, c->r.policy_url);
+	fix = dns_finding_fmt(
+	    "Create the host %s (an A/AAAA record, or a CNAME to your MTA-STS "
+	    "hosting) and serve the policy at %s over HTTPS with a valid certificate.",
+	    c->r.policy_host, c->r.policy_url);
 	add(c, "MTASTS_POLICY_UNREACHABLE", SEV_CRITICAL, fix, c->r.policy_host, (size_t)-1,
-	    xasprintf("MTA-STS is announced for %s, but %s has no address, so senders cannot "
-		      "fetch the policy and MTA-STS does not work.",
-		      c->domain, c->r.policy_host));
+	    dns_finding_fmt("MTA-STS is announced for %s, but %s has no address, so senders cannot "
+			    "fetch the policy and MTA-STS does not work.",
+			    c->domain, c->r.policy_host));
 	free(fix);
 	return ERR_OK;
 }
@@ -173,7 +175,7 @@ static char *list(char **v, size_t n)
 
 	common_buf_init(&b, 1 << 14);
 	for (size_t i = 0; i < n; i++)
-		if (common_buf_printf(&b, "%s%s", i ? ", " : "", v[i]) != ERR_OK)
+		if (dns_finding_buf_printf(&b, "%s%s", i ? ", " : "", v[i]) != ERR_OK)
 			break;
 	return common_buf_steal(&b, NULL);
 }
@@ -186,9 +188,10 @@ static void coverage(struct ctx *c)
 	if (c->mx->outcome == DNS_TEMPFAIL || c->mx->outcome == DNS_MALFORMED) {
 		add(c, "DNS_TEMPFAIL", SEV_UNKNOWN,
 		    "Usually temporary: the check runs again on its next schedule.", NULL, 0,
-		    xasprintf("The MX records of %s could not be read, so whether the MTA-STS "
-			      "policy covers every mail server could not be judged this time.",
-			      c->domain));
+		    dns_finding_fmt(
+			"The MX records of %s could not be read, so whether the MTA-STS "
+			"policy covers every mail server could not be judged this time.",
+			c->domain));
 		return;
 	}
 	if (p->mode == DNS_MTASTS_NONE)
@@ -207,23 +210,23 @@ static void coverage(struct ctx *c)
 	if (c->r.n_uncovered == 0)
 		return;
 	hosts = list(c->r.uncovered, c->r.n_uncovered);
-	fix = xasprintf("Add an `mx: %s` line (or a wildcard such as `mx: *.%s`) for every mail "
-			"server to the policy at %s, then change the id in the _mta-sts TXT "
-			"record so that senders fetch the new policy.",
-			c->r.uncovered[0],
-			strchr(c->r.uncovered[0], '.') ? strchr(c->r.uncovered[0], '.') + 1
-						       : c->r.uncovered[0],
-			c->r.policy_url);
+	fix = dns_finding_fmt(
+	    "Add an `mx: %s` line (or a wildcard such as `mx: *.%s`) for every mail "
+	    "server to the policy at %s, then change the id in the _mta-sts TXT "
+	    "record so that senders fetch the new policy.",
+	    c->r.uncovered[0],
+	    strchr(c->r.uncovered[0], '.') ? strchr(c->r.uncovered[0], '.') + 1 : c->r.uncovered[0],
+	    c->r.policy_url);
 	add(c, "MTASTS_MX_NOT_COVERED", p->mode == DNS_MTASTS_ENFORCE ? SEV_CRITICAL : SEV_WARN,
 	    fix, c->fetch->body, c->fetch->body_len > 4096 ? 4096 : c->fetch->body_len,
-	    xasprintf("The MTA-STS policy of %s (mode %s) does not list the MX host%s %s: %s.",
-		      c->domain, dns_mtasts_mode_name(p->mode), c->r.n_uncovered > 1 ? "s" : "",
-		      hosts,
-		      p->mode == DNS_MTASTS_ENFORCE
-			  ? "senders that honour MTA-STS refuse to deliver there, so mail to "
-			    "this domain fails"
-			  : "in testing mode senders only report it, but switching to enforce "
-			    "would make mail fail"));
+	    dns_finding_fmt(
+		"The MTA-STS policy of %s (mode %s) does not list the MX host%s %s: %s.", c->domain,
+		dns_mtasts_mode_name(p->mode), c->r.n_uncovered > 1 ? "s" : "", hosts,
+		p->mode == DNS_MTASTS_ENFORCE
+		    ? "senders that honour MTA-STS refuse to deliver there, so mail to "
+		      "this domain fails"
+		    : "in testing mode senders only report it, but switching to enforce "
+		      "would make mail fail"));
 	free(fix);
 	free(hosts);
 }
@@ -234,15 +237,15 @@ static void report_mode(struct ctx *c)
 	char *fix;
 
 	if (c->r.policy.mode == DNS_MTASTS_TESTING) {
-		fix =
-		    xasprintf("When TLS-RPT reports show no failures, change the policy to `mode: "
-			      "enforce` and change the id in the _mta-sts.%s TXT record.",
-			      c->domain);
+		fix = dns_finding_fmt(
+		    "When TLS-RPT reports show no failures, change the policy to `mode: "
+		    "enforce` and change the id in the _mta-sts.%s TXT record.",
+		    c->domain);
 		add(c, "MTASTS_TESTING", SEV_INFO, fix, ft->body,
 		    ft->body_len > 4096 ? 4096 : ft->body_len,
-		    xasprintf("The MTA-STS policy of %s is in testing mode: TLS problems are "
-			      "reported but mail is still delivered without protection.",
-			      c->domain));
+		    dns_finding_fmt("The MTA-STS policy of %s is in testing mode: TLS problems are "
+				    "reported but mail is still delivered without protection.",
+				    c->domain));
 		free(fix);
 	} else if (c->r.policy.mode == DNS_MTASTS_NONE) {
 		add(c, "MTASTS_MODE_NONE", SEV_INFO,
@@ -250,8 +253,9 @@ static void report_mode(struct ctx *c)
 		    "testing` "
 		    "or `mode: enforce` and change the id in the TXT record.",
 		    ft->body, ft->body_len > 4096 ? 4096 : ft->body_len,
-		    xasprintf("The MTA-STS policy of %s is mode none: MTA-STS is switched off.",
-			      c->domain));
+		    dns_finding_fmt(
+			"The MTA-STS policy of %s is mode none: MTA-STS is switched off.",
+			c->domain));
 	}
 }
 
@@ -259,22 +263,24 @@ static void report_mode(struct ctx *c)
 static void judge_policy(struct ctx *c)
 {
 	const struct dns_mtasts_fetch *ft = c->fetch;
-	char why[256], *fix = xasprintf("Serve the policy at %s over HTTPS with status 200, a "
-					"certificate valid for %s from a public CA, and no "
-					"redirect (RFC 8461 3.3).",
-					c->r.policy_url, c->r.policy_host);
+	char why[256],
+	    *fix = dns_finding_fmt("Serve the policy at %s over HTTPS with status 200, a "
+				   "certificate valid for %s from a public CA, and no "
+				   "redirect (RFC 8461 3.3).",
+				   c->r.policy_url, c->r.policy_host);
 
 	if (ft->state != DNS_MTASTS_FETCH_OK || ft->http_status != 200) {
 		add(c, "MTASTS_POLICY_UNREACHABLE", SEV_CRITICAL, fix, c->r.policy_url, (size_t)-1,
 		    ft->state != DNS_MTASTS_FETCH_OK
-			? xasprintf("The MTA-STS policy of %s could not be fetched from %s (%s), "
-				    "so senders ignore MTA-STS for this domain.",
-				    c->domain, c->r.policy_url,
-				    ft->error ? ft->error : "no reason given")
-			: xasprintf("Fetching the MTA-STS policy of %s from %s gave HTTP status "
-				    "%ld instead of 200, so senders ignore MTA-STS for this "
-				    "domain.",
-				    c->domain, c->r.policy_url, ft->http_status));
+			? dns_finding_fmt(
+			      "The MTA-STS policy of %s could not be fetched from %s (%s), "
+			      "so senders ignore MTA-STS for this domain.",
+			      c->domain, c->r.policy_url, ft->error ? ft->error : "no reason given")
+			: dns_finding_fmt(
+			      "Fetching the MTA-STS policy of %s from %s gave HTTP status "
+			      "%ld instead of 200, so senders ignore MTA-STS for this "
+			      "domain.",
+			      c->domain, c->r.policy_url, ft->http_status));
 		free(fix);
 		return;
 	}
@@ -284,9 +290,9 @@ static void judge_policy(struct ctx *c)
 		add(c, "MTASTS_CONTENT_TYPE", SEV_WARN,
 		    "Serve mta-sts.txt with `Content-Type: text/plain`.", ft->content_type,
 		    (size_t)-1,
-		    xasprintf("The MTA-STS policy of %s is served as %s; RFC 8461 3.2 tells "
-			      "senders to accept only text/plain, so some of them ignore it.",
-			      c->domain, ft->content_type));
+		    dns_finding_fmt("The MTA-STS policy of %s is served as %s; RFC 8461 3.2 tells "
+				    "senders to accept only text/plain, so some of them ignore it.",
+				    c->domain, ft->content_type));
 	why[0] = '\0';
 	if (dns_mtasts_policy_parse(ft->body ? ft->body : "", ft->body_len, &c->r.policy, why,
 				    sizeof why) != ERR_OK) {
@@ -294,8 +300,9 @@ static void judge_policy(struct ctx *c)
 		    "Fix the policy file; a valid one looks like:\nversion: STSv1\nmode: "
 		    "enforce\nmx: mail.example.com\nmax_age: 604800",
 		    ft->body, ft->body_len > 4096 ? 4096 : ft->body_len,
-		    xasprintf("The MTA-STS policy at %s is invalid (%s), so senders ignore it.",
-			      c->r.policy_url, why));
+		    dns_finding_fmt(
+			"The MTA-STS policy at %s is invalid (%s), so senders ignore it.",
+			c->r.policy_url, why));
 		return;
 	}
 	c->r.policy_valid = true;
@@ -313,10 +320,10 @@ static void summary(struct ctx *c, size_t first)
 	pats = list(c->r.policy.mx, c->r.policy.n_mx);
 	add(c, "MTASTS_OK", SEV_OK, NULL, c->fetch->body,
 	    c->fetch->body_len > 4096 ? 4096 : c->fetch->body_len,
-	    xasprintf("MTA-STS is published for %s (id %s, mode %s, max_age %u s, mx %s) and "
-		      "covers every MX host.",
-		      c->domain, c->r.id, dns_mtasts_mode_name(c->r.policy.mode),
-		      c->r.policy.max_age, pats));
+	    dns_finding_fmt("MTA-STS is published for %s (id %s, mode %s, max_age %u s, mx %s) and "
+			    "covers every MX host.",
+			    c->domain, c->r.id, dns_mtasts_mode_name(c->r.policy.mode),
+			    c->r.policy.max_age, pats));
 	free(pats);
 }
 
@@ -327,8 +334,8 @@ static enum mp_err run(struct ctx *c, size_t first)
 
 	if (!judge_txt(c))
 		return ERR_OK;
-	c->r.policy_host = xasprintf("mta-sts.%s", c->domain);
-	c->r.policy_url = xasprintf("https://%s/.well-known/mta-sts.txt", c->r.policy_host);
+	c->r.policy_host = dns_finding_fmt("mta-sts.%s", c->domain);
+	c->r.policy_url = dns_finding_fmt("https://%s/.well-known/mta-sts.txt", c->r.policy_host);
 	e = policy_host(c, &usable);
 	if (e != ERR_OK || !usable)
 		return e;

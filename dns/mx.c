@@ -138,20 +138,20 @@ static char *mx_evidence(const struct dns_mx_result *r, const char *domain)
 	struct buf b;
 
 	common_buf_init(&b, 1 << 16);
-	if (common_buf_printf(&b, "%s MX:", domain) != ERR_OK)
+	if (dns_finding_buf_printf(&b, "%s MX:", domain) != ERR_OK)
 		return common_buf_steal(&b, NULL);
 	if ((r->null_mx || r->null_mixed) && common_buf_puts(&b, " 0 .") != ERR_OK)
 		return common_buf_steal(&b, NULL);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct dns_mx_host *h = &r->hosts[i];
 
-		if (common_buf_printf(&b, " %u %s (%s%s%s)", h->pref, h->name,
-				      h->ip_literal ? "IP literal"
-				      : h->resolves ? "resolves"
-				      : h->unknown  ? "lookup failed"
-						    : "no address",
-				      h->cname ? ", CNAME to " : "",
-				      h->cname ? h->cname : "") != ERR_OK)
+		if (dns_finding_buf_printf(&b, " %u %s (%s%s%s)", h->pref, h->name,
+					   h->ip_literal ? "IP literal"
+					   : h->resolves ? "resolves"
+					   : h->unknown	 ? "lookup failed"
+							 : "no address",
+					   h->cname ? ", CNAME to " : "",
+					   h->cname ? h->cname : "") != ERR_OK)
 			break;
 	}
 	return common_buf_steal(&b, NULL);
@@ -162,36 +162,36 @@ static void add(struct ctx *c, struct dns_findings *f, const char *code, enum dn
 {
 	char *ev = mx_evidence(&c->r, c->domain);
 
-	dns_findings_add(f, CHECK, code, sev, fix, ev, (size_t)-1, "%s", msg);
+	dns_findings_add_msg(f, CHECK, code, sev, fix, ev, (size_t)-1, msg);
 	free(ev);
-	free(msg);
 }
 
 static void report_missing(struct ctx *c, struct dns_findings *f, enum dns_outcome o)
 {
-	char *fix = xasprintf("If %s should receive mail, publish MX records for your mail "
-			      "servers, e.g. `%s. MX 10 mail.%s.` (your mail provider gives the "
-			      "exact hosts). If it never receives mail, publish a null MX instead: "
-			      "`%s. MX 0 .` (RFC 7505).",
-			      c->domain, c->domain, c->domain, c->domain);
+	char *fix =
+	    dns_finding_fmt("If %s should receive mail, publish MX records for your mail "
+			    "servers, e.g. `%s. MX 10 mail.%s.` (your mail provider gives the "
+			    "exact hosts). If it never receives mail, publish a null MX instead: "
+			    "`%s. MX 0 .` (RFC 7505).",
+			    c->domain, c->domain, c->domain, c->domain);
 
 	if (o == DNS_NXDOMAIN)
 		add(c, f, "MX_MISSING", SEV_WARN, fix,
-		    xasprintf("%s does not exist in DNS, so no mail can be delivered to it: "
-			      "bounces, replies and reports sent there are lost.",
-			      c->domain));
+		    dns_finding_fmt("%s does not exist in DNS, so no mail can be delivered to it: "
+				    "bounces, replies and reports sent there are lost.",
+				    c->domain));
 	else if (c->r.implicit_addr)
 		add(c, f, "MX_MISSING", SEV_WARN, fix,
-		    xasprintf(
+		    dns_finding_fmt(
 			"%s has no MX record, so mail to it (bounces, replies, DMARC reports) "
 			"goes to the domain's own address instead (RFC 5321 5.1), which is "
 			"usually a web server that accepts no mail.",
 			c->domain));
 	else
 		add(c, f, "MX_MISSING", SEV_WARN, fix,
-		    xasprintf("%s has no MX record and no address, so mail to it cannot be "
-			      "delivered: bounces, replies and reports sent there are lost.",
-			      c->domain));
+		    dns_finding_fmt("%s has no MX record and no address, so mail to it cannot be "
+				    "delivered: bounces, replies and reports sent there are lost.",
+				    c->domain));
 	free(fix);
 }
 
@@ -207,7 +207,7 @@ static void report_unresolvable(struct ctx *c, struct dns_findings *f)
 		if (h->resolves || h->unknown)
 			usable++;
 		else if (!h->ip_literal && ++bad &&
-			 common_buf_printf(&names, "%s%s", names.len ? ", " : "", h->name) !=
+			 dns_finding_buf_printf(&names, "%s%s", names.len ? ", " : "", h->name) !=
 			     ERR_OK)
 			break;
 	}
@@ -215,12 +215,12 @@ static void report_unresolvable(struct ctx *c, struct dns_findings *f)
 		add(c, f, "MX_HOST_UNRESOLVABLE", usable ? SEV_WARN : SEV_CRITICAL,
 		    "Give each mail server name an address (A and/or AAAA record) or remove its MX "
 		    "record; if the server moved, update the MX to the new host name.",
-		    xasprintf("%s: the MX host%s %s %s no address, so senders cannot deliver to "
-			      "%s.",
-			      c->domain, bad > 1 ? "s" : "", common_buf_str(&names),
-			      bad > 1 ? "have" : "has",
-			      usable ? "them and must use the other MX hosts"
-				     : "this domain at all"));
+		    dns_finding_fmt(
+			"%s: the MX host%s %s %s no address, so senders cannot deliver to "
+			"%s.",
+			c->domain, bad > 1 ? "s" : "", common_buf_str(&names),
+			bad > 1 ? "have" : "has",
+			usable ? "them and must use the other MX hosts" : "this domain at all"));
 	common_buf_free(&names);
 }
 
@@ -230,7 +230,7 @@ static void report_hosts(struct ctx *c, struct dns_findings *f)
 		add(c, f, "MX_NULL_INVALID", SEV_WARN,
 		    "Either delete the `MX 0 .` record (the domain receives mail) or delete every "
 		    "other MX record (it receives none).",
-		    xasprintf(
+		    dns_finding_fmt(
 			"%s publishes a null MX (\".\") together with other MX records or "
 			"with a non-zero preference; RFC 7505 3 forbids this, and senders may "
 			"treat the domain as accepting no mail.",
@@ -240,21 +240,22 @@ static void report_hosts(struct ctx *c, struct dns_findings *f)
 		char *fix;
 
 		if (h->ip_literal) {
-			fix = xasprintf("Give the server a name and point the MX at it: `mx.%s. A "
-					"%s` (or AAAA) and `%s. MX %u mx.%s.`.",
-					c->domain, h->name, c->domain, h->pref, c->domain);
+			fix = dns_finding_fmt(
+			    "Give the server a name and point the MX at it: `mx.%s. A "
+			    "%s` (or AAAA) and `%s. MX %u mx.%s.`.",
+			    c->domain, h->name, c->domain, h->pref, c->domain);
 			add(c, f, "MX_IP_LITERAL", SEV_WARN, fix,
-			    xasprintf(
+			    dns_finding_fmt(
 				"The MX record of %s points at the address %s instead of a host "
 				"name; an MX must name a host (RFC 5321 5.1), and most senders "
 				"will fail to deliver.",
 				c->domain, h->name));
 			free(fix);
 		} else if (h->cname) {
-			fix = xasprintf("Point the MX at the real host: `%s. MX %u %s.`.",
-					c->domain, h->pref, h->cname);
+			fix = dns_finding_fmt("Point the MX at the real host: `%s. MX %u %s.`.",
+					      c->domain, h->pref, h->cname);
 			add(c, f, "MX_CNAME", SEV_INFO, fix,
-			    xasprintf(
+			    dns_finding_fmt(
 				"The MX host %s is an alias (CNAME) for %s; RFC 2181 10.3 says "
 				"an MX must not point at an alias. Most senders cope, a few do "
 				"not.",
@@ -277,12 +278,13 @@ static void summary(struct ctx *c, struct dns_findings *f, size_t first)
 			return;
 	common_buf_init(&b, 1 << 14);
 	for (size_t i = 0; i < c->r.n; i++)
-		if (common_buf_printf(&b, "%s%u %s", i ? ", " : "", c->r.hosts[i].pref,
-				      c->r.hosts[i].name) != ERR_OK)
+		if (dns_finding_buf_printf(&b, "%s%u %s", i ? ", " : "", c->r.hosts[i].pref,
+					   c->r.hosts[i].name) != ERR_OK)
 			break;
 	add(c, f, "MX_OK", SEV_OK, NULL,
-	    xasprintf("Mail for %s is accepted by: %s%s.", c->domain, common_buf_str(&b),
-		      c->r.n_total > c->r.n + (c->r.null_mixed ? 1 : 0) ? " (and more)" : ""));
+	    dns_finding_fmt("Mail for %s is accepted by: %s%s.", c->domain, common_buf_str(&b),
+			    c->r.n_total > c->r.n + (c->r.null_mixed ? 1 : 0) ? " (and more)"
+									      : ""));
 	common_buf_free(&b);
 }
 
@@ -318,10 +320,11 @@ static enum mp_err run(struct ctx *c, struct dns_findings *f)
 		    "(Return-Path) address and the DMARC rua= and TLS-RPT addresses are in a "
 		    "domain "
 		    "that receives mail.",
-		    xasprintf("%s publishes a null MX: it accepts no mail at all (RFC 7505). Fine "
-			      "for a send-only domain, but bounces and reports addressed to it are "
-			      "refused.",
-			      c->domain));
+		    dns_finding_fmt(
+			"%s publishes a null MX: it accepts no mail at all (RFC 7505). Fine "
+			"for a send-only domain, but bounces and reports addressed to it are "
+			"refused.",
+			c->domain));
 		return ERR_OK;
 	}
 	e = resolve(c, c->r.hosts, c->r.n);

@@ -166,12 +166,49 @@ static const char *unicode_to_ascii(const char *name, size_t len, struct out *o)
 	return why;
 }
 
+/*
+ * Why a fast path: nearly every name a check asks is already a valid ASCII
+ * name, and the general path below walks it four times (ASCII test,
+ * validity, validity again, lower-casing).  This walks it once, copying and
+ * lower-casing as it checks, and gives up (false) at the first thing it
+ * does not handle: a byte outside 0x21..0x7e, an empty or long label, a
+ * long name, the root.  The general path then decides, so every reason
+ * and every corner case stays exactly as before.
+ */
+static bool ascii_fast(const char *name, size_t len, char out[DNS_NAME_BUFSZ])
+{
+	size_t label = 0;
+
+	if (len > 1 && name[len - 1] == '.')
+		len--;
+	if (len == 0 || len > DNS_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if (c < 0x21 || c > 0x7e || ++label > DNS_LABEL_MAX) {
+			return false;
+		}
+		out[i] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+	}
+	if (label == 0)
+		return false;
+	out[len] = '\0';
+	return true;
+}
+
 enum mp_err dns_name_to_ascii(const char *name, size_t len, char out[DNS_NAME_BUFSZ],
 			      const char **why)
 {
 	struct out o = {out, 0, DNS_NAME_BUFSZ, false};
 	const char *w = NULL;
 
+	if (ascii_fast(name, len, out))
+		return ERR_OK;
 	out[0] = '\0';
 	if (len > DNS_NAME_INPUT_MAX) {
 		w = "name longer than 253 octets";

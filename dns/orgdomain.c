@@ -56,3 +56,36 @@ enum mp_err dns_orgdomain_get(const struct dns_orgdomain *od, const char *domain
 	*out = d;
 	return ERR_OK;
 }
+
+static void free_str(void *v)
+{
+	free(v);
+}
+
+static const struct dns_book_memo_kind org_memo = {"orgdomain", free_str};
+
+enum mp_err dns_orgdomain_get_memo(const struct dns_orgdomain *od, struct dns_book *book,
+				   const char *domain, char **out)
+{
+	char key[sizeof od + 256], *r;
+	size_t nlen = strlen(domain);
+	const char *hit;
+	enum mp_err e;
+
+	if (nlen >= 256)
+		return dns_orgdomain_get(od, domain, out);
+	memcpy(key, &od, sizeof od);
+	memcpy(key + sizeof od, domain, nlen);
+	hit = dns_book_memo_get(book, &org_memo, key, sizeof od + nlen);
+	if (hit != NULL) {
+		*out = xstrdup(hit);
+		return ERR_OK;
+	}
+	e = dns_orgdomain_get(od, domain, out);
+	if (e != ERR_OK)
+		return e;
+	r = xstrdup(*out);
+	if (!dns_book_memo_put(book, &org_memo, key, sizeof od + nlen, r))
+		free(r);
+	return ERR_OK;
+}

@@ -15,6 +15,7 @@
 #define MAILPULSE_DNS_ORGDOMAIN_H
 
 #include "common/err.h"
+#include "dns/book.h"
 
 struct dns_orgdomain;
 
@@ -34,5 +35,17 @@ void dns_orgdomain_free(struct dns_orgdomain *od);
  */
 enum mp_err dns_orgdomain_get(const struct dns_orgdomain *od, const char *domain,
 			      char **out) MP_WUR;
+
+/*
+ * dns_orgdomain_get() remembered in book's memo (dns/book.h), for checks
+ * that run again and again over one book.  Why: libpsl costs about 6,000
+ * instructions a name.  The memo key is od's address and the name, so od
+ * must live at least as long as book (a list freed and another loaded at
+ * the same address would be taken for it): pass a list shared for the
+ * whole run, never one loaded for a single call.  Same results and
+ * ownership as dns_orgdomain_get(); errors are not remembered.
+ */
+enum mp_err dns_orgdomain_get_memo(const struct dns_orgdomain *od, struct dns_book *book,
+				   const char *domain, char **out) MP_WUR;
 
 #endif

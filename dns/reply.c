@@ -14,19 +14,19 @@
 #include "dns/name.h"
 #include "dns/reply.h"
 
-enum mp_err dns_reply_chain_init(struct dns_reply_chain *chain, const char *ascii)
+/* RFC 1035 5.1: bytes ns_name_ntop() escapes inside a label (besides '.'). */
+static bool needs_escape(unsigned char c)
+{
+	return c == '"' || c == '(' || c == ')' || c == ';' || c == '@' || c == '$' || c == '\\';
+}
+
+/* Wire form of ascii[0..len) (any octet is a label octet) to its canonical
+ * presentation form through libresolv, the one ns_parserr() gives owners. */
+static enum mp_err present_slow(const char *ascii, size_t len, char out[DNS_REPLY_NAME_BUFSZ])
 {
 	unsigned char wire[NS_MAXCDNAME];
-	size_t n = 0, start = 0, len = strlen(ascii);
+	size_t n = 0, start = 0;
 
-	memset(chain, 0, sizeof *chain);
-	chain->ttl = UINT32_MAX;
-	if (!dns_name_valid(ascii, len))
-		return ERR_INVAL;
-	if (len > 1 && ascii[len - 1] == '.')
-		len--;
-	/* Wire form first (any octet is a label octet), then libresolv's
-	 * canonical presentation form, the same one ns_parserr() gives owners. */
 	for (size_t i = 0; i <= len && !(len == 1 && ascii[0] == '.'); i++) {
 		if (i < len && ascii[i] != '.')
 			continue;
@@ -36,23 +36,64 @@ enum mp_err dns_reply_chain_init(struct dns_reply_chain *chain, const char *asci
 		start = i + 1;
 	}
 	wire[n] = 0;
-	if (ns_name_ntop(wire, chain->qname, sizeof chain->qname) < 0)
+	return ns_name_ntop(wire, out, DNS_REPLY_NAME_BUFSZ) < 0 ? ERR_INVAL : ERR_OK;
+}
+
+enum mp_err dns_reply_chain_init(struct dns_reply_chain *chain, const char *ascii)
+{
+	size_t len = strlen(ascii);
+
+	chain->hops = 0;
+	memset(chain->seen, 0, sizeof chain->seen);
+	chain->ttl = UINT32_MAX;
+	chain->qname[0] = '\0';
+	if (!dns_name_valid(ascii, len))
 		return ERR_INVAL;
-	chain->seen[0] = xstrdup(chain->qname);
+	return dns_reply_chain_init_valid(chain, ascii, len);
+}
+
+enum mp_err dns_reply_chain_init_valid(struct dns_reply_chain *chain, const char *ascii, size_t len)
+{
+	chain->hops = 0;
+	memset(chain->seen, 0, sizeof chain->seen);
+	chain->ttl = UINT32_MAX;
+	chain->qname[0] = '\0';
+	if (len > DNS_NAME_MAX + 1) /* a broken promise must not overflow wire[] */
+		return ERR_INVAL;
+	if (len > 1 && ascii[len - 1] == '.')
+		len--;
+	/*
+	 * Why a fast path: a valid name (bytes 0x21..0x7e, dots only between
+	 * labels) without the characters RFC 1035 5.1 escapes is its own
+	 * presentation form, so the wire round trip through ns_name_ntop()
+	 * would only copy it.
+	 */
+	for (size_t i = 0; i < len; i++)
+		if (needs_escape((unsigned char)ascii[i]))
+			return present_slow(ascii, len, chain->qname);
+	memcpy(chain->qname, ascii, len);
+	chain->qname[len] = '\0';
 	return ERR_OK;
 }
 
 void dns_reply_chain_free(struct dns_reply_chain *chain)
 {
-	for (size_t i = 0; i <= DNS_REPLY_MAX_CNAME; i++) {
+	/* Only seen[0..hops] are ever set: most chains free nothing at all. */
+	for (size_t i = 0; i <= chain->hops && i <= DNS_REPLY_MAX_CNAME; i++) {
 		free(chain->seen[i]);
 		chain->seen[i] = NULL;
 	}
+	chain->hops = 0;
 }
 
 static bool same_name(const char *a, const char *b)
 {
-	return dns_name_equal(a, strlen(a), b, strlen(b));
+	size_t la = strlen(a), lb = strlen(b);
+
+	/* Servers mostly echo the name in the case we asked it: bytes first. */
+	if (la == lb && memcmp(a, b, la) == 0)
+		return true;
+	return dns_name_equal(a, la, b, lb);
 }
 
 /* RFC 2181 8: a TTL with the most significant bit set is zero. */
@@ -209,6 +250,8 @@ static struct dns_answer *follow(ns_msg *h, uint16_t type, struct dns_reply_chai
 			return fail(ans_name, type, DNS_MALFORMED, "unparseable reply");
 		if (r == 0)
 			return NULL;
+		if (chain->hops == 0 && chain->seen[0] == NULL)
+			chain->seen[0] = xstrdup(chain->qname); /* see reply.h */
 		for (unsigned i = 0; i <= chain->hops; i++)
 			if (same_name(chain->seen[i], target))
 				return fail(ans_name, type, DNS_TEMPFAIL, "CNAME loop");
@@ -320,7 +363,8 @@ void dns_reply_read(const unsigned char *msg, size_t len, uint16_t type,
 		    struct dns_reply_chain *chain, const char *ans_name, uint32_t neg_ttl,
 		    struct dns_reply_result *out)
 {
-	char start[DNS_REPLY_NAME_BUFSZ], rb[16];
+	char rb[16];
+	unsigned hops0 = chain->hops;
 	struct dns_answer *ans;
 	uint32_t min_ttl;
 	ns_msg h;
@@ -341,7 +385,6 @@ void dns_reply_read(const unsigned char *msg, size_t len, uint16_t type,
 		out->ans = fail(ans_name, type, DNS_MALFORMED, "too many records");
 		return;
 	}
-	memcpy(start, chain->qname, sizeof start);
 	ans = follow(&h, type, chain, ans_name);
 	if (ans == NULL) {
 		ans = collect(&h, type, chain->qname, ans_name, &min_ttl);
@@ -349,8 +392,8 @@ void dns_reply_read(const unsigned char *msg, size_t len, uint16_t type,
 			out->cache_ttl = min_ttl < chain->ttl ? min_ttl : chain->ttl;
 		} else if (ans->outcome == DNS_DATA) {
 			dns_answer_free(ans);
-			ans = negative(&h, type, strcmp(start, chain->qname) != 0, ans_name,
-				       neg_ttl, &out->cache_ttl);
+			ans = negative(&h, type, chain->hops != hops0, ans_name, neg_ttl,
+				       &out->cache_ttl);
 			if (out->cache_ttl > chain->ttl)
 				out->cache_ttl = chain->ttl;
 		}

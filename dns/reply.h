@@ -36,10 +36,15 @@
 
 /* The state of one question across the replies that answer it. */
 struct dns_reply_chain {
-	unsigned hops;			     /* CNAME links followed so far */
-	char *seen[DNS_REPLY_MAX_CNAME + 1]; /* names on the chain (owned) */
-	uint32_t ttl;			     /* smallest TTL of those links */
-	char qname[DNS_REPLY_NAME_BUFSZ];    /* presentation name asked now */
+	unsigned hops; /* CNAME links followed so far */
+	/*
+	 * Names on the chain (owned).  seen[0], the name first asked, is only
+	 * copied out of qname at the first hop: most questions never meet a
+	 * CNAME, and they then pay no allocation for it.
+	 */
+	char *seen[DNS_REPLY_MAX_CNAME + 1];
+	uint32_t ttl;			  /* smallest TTL of those links */
+	char qname[DNS_REPLY_NAME_BUFSZ]; /* presentation name asked now */
 };
 
 /* What to do after a reply. */
@@ -55,6 +60,15 @@ struct dns_reply_result {
  * ERR_INVAL when ascii is not a valid name.
  */
 enum mp_err dns_reply_chain_init(struct dns_reply_chain *chain, const char *ascii) MP_WUR;
+/*
+ * dns_reply_chain_init() for ascii[0..len) that is already known valid
+ * (dns_name_valid(), e.g. dns_name_to_ascii() output): the resolver's hot
+ * path skips checking it twice.  ascii need not be NUL-terminated.
+ * ERR_INVAL only if libresolv refuses the name.
+ */
+enum mp_err dns_reply_chain_init_valid(struct dns_reply_chain *chain, const char *ascii,
+				       size_t len) MP_WUR;
+/* Free the chain's names (the chain may be freed again or re-initialised). */
 void dns_reply_chain_free(struct dns_reply_chain *chain);
 
 /*

@@ -3,8 +3,8 @@
  * for the contract and the outcomes).
  *
  * Shape: a question (ASCII name, type) becomes one struct query, found by
- * key in the `queries` tree so that identical questions from many books wait
- * on the same query (each as a struct waiter).  A query goes to c-ares at
+ * (name, type) in the `queries` hash map so that identical questions from
+ * many books wait on the same query (each as a struct waiter).  A query goes to c-ares at
  * once or waits in a FIFO for the token bucket (max_qps) and the in-flight
  * cap.  dns/reply reads each reply (libresolv: c-ares 1.18 has no generic RR
  * reader and its TXT parser drops TTLs) and follows the CNAME chain inside
@@ -13,6 +13,15 @@
  * dns/cache.  Per book, a struct bookref counts questions in flight; when it
  * drops to zero the book goes on a ready list whose callbacks run after
  * c-ares processing, never inside it or inside dns_resolver_submit().
+ *
+ * Why the hot path is cheap (bench/README.md "bench/posture"): each
+ * question's name is converted and hashed once (dns_cache_hash(), seeded
+ * from getrandom()), and that hash finds the cache entry and the query in
+ * flight (dns/htab: open addressing, no key strings, no tree walks);
+ * queries and waiters come from free lists kept by the resolver; a waiter
+ * borrows the book's own copy of the name (valid while the book is, and a
+ * forgotten book is never touched again); answers are cloned only for live
+ * books, with their record array allocated once.
  *
  * c-ares 1.18 notes (reference/libraries.md 3): ARES_FLAG_NOCHECKRESP so
  * SERVFAIL and REFUSED reach us as such instead of "connection refused";
@@ -32,9 +41,9 @@
 #include <ares.h>
 #include <errno.h>
 #include <poll.h>
-#include <search.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include "common/buf.h"
@@ -42,6 +51,7 @@
 #include "common/str.h"
 #include "common/xmalloc.h"
 #include "dns/cache.h"
+#include "dns/htab.h"
 #include "dns/limiter.h"
 #include "dns/name.h"
 #include "dns/reply.h"
@@ -54,7 +64,7 @@
 
 struct bookref {
 	struct dns_book *book; /* NULL once forgotten */
-	struct dns_book *key;  /* the map key; stays set */
+	uint64_t hash;	       /* dns_htab_hash_ptr() of the book: its key in res->books */
 	dns_resolver_ready_fn *fn;
 	void *arg;
 	size_t pending; /* questions taken and not answered yet */
@@ -64,20 +74,23 @@ struct bookref {
 };
 
 struct waiter {
-	struct waiter *next;
+	struct waiter *next; /* the query's waiters, or the free list */
 	struct bookref *br;
-	char *name; /* the name as the book asked it */
+	/* The name as the book asked it, borrowed from the book: read only
+	 * while br->book is set (dns_resolver_forget() clears it). */
+	const char *name;
 };
 
 struct query {
 	struct dns_resolver *res;
-	char *key;   /* "<type>/<ascii>", the coalescing key */
-	char *ascii; /* the name asked, wire text: the cache key */
+	uint64_t hash; /* dns_cache_hash(ascii, type): cache and `queries` key */
 	uint16_t type;
-	struct dns_reply_chain chain; /* chain.qname: what is asked now */
+	size_t alen;
 	uint64_t start_ms;
 	struct waiter *waiters;
-	struct query *next; /* limiter FIFO */
+	struct query *next;	      /* limiter FIFO, or the free list */
+	struct dns_reply_chain chain; /* chain.qname: what is asked now */
+	char ascii[DNS_NAME_BUFSZ];   /* the name asked, wire text: the cache key */
 };
 
 struct watch {
@@ -92,8 +105,11 @@ struct dns_resolver {
 	size_t nw, capw;
 	struct pollfd *pbuf; /* run_once's poll array */
 	size_t pcap;
-	void *queries; /* tsearch tree of struct query by key */
-	void *books;   /* tsearch tree of struct bookref by book pointer */
+	struct dns_htab queries; /* struct query by hash of (ascii, type) */
+	struct dns_htab books;	 /* struct bookref by hash of the book pointer */
+	uint64_t seed;		 /* for dns_htab_hash_ptr() */
+	struct query *qfree;	 /* free lists: no malloc per question */
+	struct waiter *wfree;
 	struct dns_cache *cache;
 	struct query *qhead, *qtail; /* waiting for the limiter */
 	struct bookref *ready_head, *ready_tail;
@@ -279,7 +295,12 @@ enum mp_err dns_resolver_new(const struct dns_resolver_opts *opts, struct dns_re
 		free(res);
 		return e;
 	}
-	res->cache = dns_cache_new(opts->cache_entries, opts->cache_max_ttl);
+	/* A secret hash seed: names come from DNS data anyone can publish. */
+	if (getrandom(&res->seed, sizeof res->seed, GRND_NONBLOCK) != (ssize_t)sizeof res->seed)
+		res->seed = now_ms() ^ (uint64_t)(uintptr_t)res;
+	dns_htab_init(&res->queries);
+	dns_htab_init(&res->books);
+	res->cache = dns_cache_new_seeded(opts->cache_entries, opts->cache_max_ttl, res->seed);
 	dns_limiter_init(&res->limiter, opts->max_qps, now_ms());
 	*out = res;
 	return ERR_OK;
@@ -308,20 +329,15 @@ static void maybe_reset_channel(struct dns_resolver *res)
 
 /* ---- books ---- */
 
-static int cmp_bookref(const void *a, const void *b)
+/* Bookrefs in res->books always have their book set (forget removes them). */
+static bool bookref_eq(const void *item, const void *key)
 {
-	uintptr_t x = (uintptr_t)((const struct bookref *)a)->key;
-	uintptr_t y = (uintptr_t)((const struct bookref *)b)->key;
-
-	return x < y ? -1 : x > y;
+	return ((const struct bookref *)item)->book == key;
 }
 
-static struct bookref *find_bookref(struct dns_resolver *res, struct dns_book *book)
+static struct bookref *find_bookref(struct dns_resolver *res, struct dns_book *book, uint64_t hash)
 {
-	struct bookref probe = {.key = book};
-	void *node = tfind(&probe, &res->books, cmp_bookref);
-
-	return node ? *(struct bookref **)node : NULL;
+	return dns_htab_find(&res->books, hash, bookref_eq, book);
 }
 
 static void free_bookref_if_done(struct bookref *br)
@@ -330,10 +346,12 @@ static void free_bookref_if_done(struct bookref *br)
 		free(br);
 }
 
-/* Put ans into the waiting book (or drop it for a forgotten one). */
-static void deliver(struct dns_resolver *res, struct bookref *br, struct dns_answer *ans)
+/* Put ans (an answer with outcome o) into the waiting book, or drop it
+ * for a forgotten one; ans may be NULL only for a forgotten book. */
+static void deliver(struct dns_resolver *res, struct bookref *br, struct dns_answer *ans,
+		    enum dns_outcome o)
 {
-	res->st.answers[ans->outcome]++;
+	res->st.answers[o]++;
 	if (br->dead)
 		dns_answer_free(ans);
 	else
@@ -372,7 +390,7 @@ static void deliver_ready(struct dns_resolver *res)
 		}
 		if (br->pending > 0)
 			continue; /* submitted again since; it comes back later */
-		tdelete(br, &res->books, cmp_bookref);
+		dns_htab_remove(&res->books, br->hash, br);
 		free(br);
 		if (fn)
 			fn(arg, book);
@@ -381,31 +399,55 @@ static void deliver_ready(struct dns_resolver *res)
 
 void dns_resolver_forget(struct dns_resolver *res, struct dns_book *book)
 {
-	struct bookref *br = find_bookref(res, book);
+	uint64_t hash = dns_htab_hash_ptr(book, res->seed);
+	struct bookref *br = find_bookref(res, book, hash);
 
 	if (br == NULL)
 		return;
-	tdelete(br, &res->books, cmp_bookref);
+	dns_htab_remove(&res->books, hash, br);
 	br->dead = true;
 	br->book = NULL;
 	free_bookref_if_done(br);
 }
 
-/* A copy of tmpl for a book that asked name, TTLs lowered by age_s. */
+/*
+ * A copy of tmpl for a book that asked name, TTLs lowered by age_s.  Built
+ * field by field rather than through dns_answer_add(): the record array is
+ * allocated once at its final size.  The layout is dns/book.h's, so
+ * dns_answer_free() releases it.
+ */
 static struct dns_answer *clone_answer(const struct dns_answer *tmpl, const char *name,
 				       uint32_t age_s, uint32_t elapsed_ms)
 {
-	struct dns_answer *a = dns_answer_new(name, tmpl->type, tmpl->outcome, tmpl->why);
+	struct dns_answer *a = xmalloc(sizeof *a);
 
-	a->cname = tmpl->cname ? xstrdup(tmpl->cname) : NULL;
-	a->elapsed_ms = elapsed_ms;
+	*a = (struct dns_answer){
+	    .name = xstrdup(name),
+	    .type = tmpl->type,
+	    .outcome = tmpl->outcome,
+	    .cname = tmpl->cname ? xstrdup(tmpl->cname) : NULL,
+	    .why = tmpl->why ? xstrdup(tmpl->why) : NULL,
+	    .elapsed_ms = elapsed_ms,
+	    .n = tmpl->n,
+	    .rr = tmpl->n ? xreallocarray(NULL, tmpl->n, sizeof *a->rr) : NULL,
+	};
 	for (size_t i = 0; i < tmpl->n; i++) {
 		const struct dns_rr *rr = &tmpl->rr[i];
 
-		dns_answer_add(a, rr->data, rr->len, rr->ttl > age_s ? rr->ttl - age_s : 0,
-			       rr->pref);
+		a->rr[i] = *rr;
+		a->rr[i].ttl = rr->ttl > age_s ? rr->ttl - age_s : 0;
+		a->rr[i].data = xmemdup0(rr->data, rr->len);
 	}
 	return a;
+}
+
+/* Hand tmpl's outcome to br: a clone for a live book, nothing for a dead one. */
+static void deliver_copy(struct dns_resolver *res, struct bookref *br, const char *name,
+			 const struct dns_answer *tmpl, uint32_t age_s, uint32_t elapsed_ms)
+{
+	struct dns_answer *a = br->dead ? NULL : clone_answer(tmpl, name, age_s, elapsed_ms);
+
+	deliver(res, br, a, tmpl->outcome);
 }
 
 /* ---- the limiter: dns/limiter's token bucket and the in-flight cap ---- */
@@ -423,17 +465,82 @@ static bool can_send(struct dns_resolver *res)
 
 /* ---- queries ---- */
 
-static int cmp_query(const void *a, const void *b)
+/* What a question is looked up by in res->queries. */
+struct qkey {
+	const char *ascii;
+	size_t alen;
+	uint16_t type;
+};
+
+static bool query_eq(const void *item, const void *key)
 {
-	return strcmp(((const struct query *)a)->key, ((const struct query *)b)->key);
+	const struct query *q = item;
+	const struct qkey *k = key;
+
+	return q->type == k->type && q->alen == k->alen && memcmp(q->ascii, k->ascii, k->alen) == 0;
 }
+
+/* A query for (ascii[0..alen), type) from the free list or the heap;
+ * NULL when the name has no presentation form (not for converted names). */
+static struct query *query_new(struct dns_resolver *res, const char *ascii, size_t alen,
+			       uint16_t type, uint64_t hash, uint64_t now)
+{
+	struct query *q = res->qfree;
+
+	if (q)
+		res->qfree = q->next;
+	else
+		q = xmalloc(sizeof *q);
+	q->res = res;
+	q->hash = hash;
+	q->type = type;
+	q->alen = alen;
+	q->start_ms = now;
+	q->waiters = NULL;
+	q->next = NULL;
+	memcpy(q->ascii, ascii, alen + 1);
+	if (dns_reply_chain_init_valid(&q->chain, q->ascii, alen) != ERR_OK)
+		fatal("resolver: %s passed dns_name_to_ascii but not the chain", ascii);
+	return q;
+}
+
+/*
+ * Under AddressSanitizer the free lists are off: a recycled struct would hide
+ * a use after free from it.  (gcc defines __SANITIZE_ADDRESS__, clang answers
+ * __has_feature.)
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define RESOLVER_RECYCLE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RESOLVER_RECYCLE 0
+#endif
+#endif
+#ifndef RESOLVER_RECYCLE
+#define RESOLVER_RECYCLE 1
+#endif
 
 static void query_free(struct query *q)
 {
+	struct dns_resolver *res = q->res;
+
 	dns_reply_chain_free(&q->chain);
-	free(q->key);
-	free(q->ascii);
-	free(q);
+	if (!RESOLVER_RECYCLE) {
+		free(q);
+		return;
+	}
+	q->next = res->qfree;
+	res->qfree = q;
+}
+
+static void waiter_free(struct dns_resolver *res, struct waiter *w)
+{
+	if (!RESOLVER_RECYCLE) {
+		free(w);
+		return;
+	}
+	w->next = res->wfree;
+	res->wfree = w;
 }
 
 /* Only for teardown: release waiters without answering them. */
@@ -445,8 +552,7 @@ static void query_abandon(struct query *q)
 		q->waiters = w->next;
 		w->br->pending--;
 		free_bookref_if_done(w->br);
-		free(w->name);
-		free(w);
+		waiter_free(q->res, w);
 	}
 	query_free(q);
 }
@@ -501,16 +607,16 @@ static void finish(struct dns_resolver *res, struct query *q, struct dns_answer 
 	bool cached;
 
 	tmpl->elapsed_ms = elapsed;
-	tdelete(q, &res->queries, cmp_query);
-	cached = dns_cache_put(res->cache, q->ascii, q->type, tmpl, cache_ttl, now);
+	dns_htab_remove(&res->queries, q->hash, q);
+	cached =
+	    dns_cache_put_h(res->cache, q->ascii, q->alen, q->type, q->hash, tmpl, cache_ttl, now);
 	res->st.cache_size = dns_cache_size(res->cache);
 	while (q->waiters) {
 		struct waiter *w = q->waiters;
 
 		q->waiters = w->next;
-		deliver(res, w->br, clone_answer(tmpl, w->name, 0, elapsed));
-		free(w->name);
-		free(w);
+		deliver_copy(res, w->br, w->name, tmpl, 0, elapsed);
+		waiter_free(res, w);
 	}
 	if (!cached)
 		dns_answer_free(tmpl);
@@ -591,69 +697,69 @@ static void on_reply(void *arg, int status, int timeouts, unsigned char *abuf, i
 
 /* ---- submitting books ---- */
 
-/* Start answering one question of br's book. */
-static void ask(struct dns_resolver *res, struct bookref *br, const char *name, uint16_t type)
+/* Start answering one question of br's book (name borrowed from it). */
+static void ask(struct dns_resolver *res, struct bookref *br, const char *name, uint16_t type,
+		uint64_t now)
 {
 	char ascii[DNS_NAME_BUFSZ];
 	const struct dns_answer *hit;
 	const char *why = "bad name";
-	struct query probe, *q;
+	struct qkey k = {ascii, 0, type};
+	struct query *q;
 	struct waiter *w;
+	uint64_t hash;
 	uint32_t age;
-	void *node;
+	bool fresh = false;
 
 	/* A name that cannot be asked is answered without a query. */
 	if (dns_name_to_ascii(name, strlen(name), ascii, &why) != ERR_OK) {
-		deliver(res, br, dns_answer_new(name, type, DNS_MALFORMED, why));
+		deliver(res, br, dns_answer_new(name, type, DNS_MALFORMED, why), DNS_MALFORMED);
 		return;
 	}
-	hit = dns_cache_get(res->cache, ascii, type, now_ms(), &age);
+	k.alen = strlen(ascii);
+	hash = dns_cache_hash(res->cache, ascii, k.alen, type);
+	hit = dns_cache_get_h(res->cache, ascii, k.alen, type, hash, now, &age);
 	res->st.cache_size = dns_cache_size(res->cache);
 	if (hit) {
 		res->st.cache_hits++;
-		deliver(res, br, clone_answer(hit, name, age, 0));
+		deliver_copy(res, br, name, hit, age, 0);
 		return;
 	}
-	probe.key = dns_cache_key(ascii, type); /* the same text as the cache key */
-	node = tfind(&probe, &res->queries, cmp_query);
-	if (node) {
-		free(probe.key);
-		q = *(struct query **)node;
+	q = dns_htab_find(&res->queries, hash, query_eq, &k);
+	if (q) {
 		res->st.coalesced++;
 	} else {
-		q = xcalloc(1, sizeof *q);
-		q->res = res;
-		q->key = probe.key;
-		q->ascii = xstrdup(ascii);
-		q->type = type;
-		q->start_ms = now_ms();
-		if (dns_reply_chain_init(&q->chain, ascii) != ERR_OK)
-			fatal("resolver: %s passed dns_name_to_ascii but not the chain", ascii);
-		if (tsearch(q, &res->queries, cmp_query) == NULL)
-			fatal("resolver: out of memory");
+		q = query_new(res, ascii, k.alen, type, hash, now);
+		dns_htab_insert(&res->queries, hash, q);
+		fresh = true;
 	}
-	w = xcalloc(1, sizeof *w);
+	w = res->wfree;
+	if (w)
+		res->wfree = w->next;
+	else
+		w = xmalloc(sizeof *w);
 	w->br = br;
-	w->name = xstrdup(name);
+	w->name = name;
 	w->next = q->waiters;
 	q->waiters = w;
-	if (!node)
+	if (fresh)
 		send_or_queue(res, q);
 }
 
 size_t dns_resolver_submit(struct dns_resolver *res, struct dns_book *book,
 			   dns_resolver_ready_fn *on_ready, void *arg)
 {
-	struct bookref *br = find_bookref(res, book);
+	uint64_t hash = dns_htab_hash_ptr(book, res->seed), now = now_ms();
+	struct bookref *br = find_bookref(res, book, hash);
 	const char *name;
 	uint16_t type;
 	size_t n = 0;
 
 	if (br == NULL) {
 		br = xcalloc(1, sizeof *br);
-		br->book = br->key = book;
-		if (tsearch(br, &res->books, cmp_bookref) == NULL)
-			fatal("resolver: out of memory");
+		br->book = book;
+		br->hash = hash;
+		dns_htab_insert(&res->books, hash, br);
 	}
 	br->fn = on_ready;
 	br->arg = arg;
@@ -661,10 +767,10 @@ size_t dns_resolver_submit(struct dns_resolver *res, struct dns_book *book,
 		n++;
 		res->st.questions++;
 		br->pending++;
-		ask(res, br, name, type);
+		ask(res, br, name, type, now);
 	}
 	if (br->pending == 0 && !br->ready) {
-		tdelete(br, &res->books, cmp_bookref);
+		dns_htab_remove(&res->books, hash, br);
 		free(br);
 	}
 	pump(res);
@@ -791,9 +897,10 @@ void dns_resolver_cache_clear(struct dns_resolver *res)
 	res->st.cache_size = 0;
 }
 
-static void free_node(void *p)
+static void free_item(void *item, void *arg)
 {
-	(void)p; /* queries were freed by ares_destroy() and the FIFO walk */
+	(void)arg;
+	free(item);
 }
 
 void dns_resolver_free(struct dns_resolver *res)
@@ -816,8 +923,23 @@ void dns_resolver_free(struct dns_resolver *res)
 		br->ready = false;
 		free_bookref_if_done(br);
 	}
-	tdestroy(res->queries, free_node);
-	tdestroy(res->books, free); /* the live bookrefs */
+	/* Queries went back to the free list through ares_destroy() and the
+	 * FIFO walk above; the map only forgets them. */
+	dns_htab_free(&res->queries);
+	dns_htab_each(&res->books, free_item, NULL); /* the live bookrefs */
+	dns_htab_free(&res->books);
+	while (res->qfree) {
+		struct query *q = res->qfree;
+
+		res->qfree = q->next;
+		free(q);
+	}
+	while (res->wfree) {
+		struct waiter *w = res->wfree;
+
+		res->wfree = w->next;
+		free(w);
+	}
 	dns_cache_free(res->cache);
 	free(res->csv);
 	free(res->resolv_conf);

@@ -42,10 +42,10 @@ static char *record_with_all(const struct dns_spf_node *n, const char *all)
 			text = all;
 			put = true;
 		}
-		if (common_buf_printf(&b, " %s", text) != ERR_OK)
+		if (dns_finding_buf_printf(&b, " %s", text) != ERR_OK)
 			fatal("spf_posture: buffer");
 	}
-	if (!put && common_buf_printf(&b, " %s", all) != ERR_OK)
+	if (!put && dns_finding_buf_printf(&b, " %s", all) != ERR_OK)
 		fatal("spf_posture: buffer");
 	return common_buf_steal(&b, NULL);
 }
@@ -59,16 +59,18 @@ static void add(struct judge *j, const char *code, enum dns_sev sev, const char 
 
 static void missing(struct judge *j)
 {
-	char *msg = xasprintf("%s has no SPF record. Receivers cannot check which servers may "
-			      "send its mail, so forged mail is easier and real mail is more "
-			      "likely to be rejected or sent to spam.",
-			      j->domain);
-	char *fix = j->has_mx ? xasprintf("Publish one TXT record at %s: \"v=spf1 mx -all\". It "
+	char *msg =
+	    dns_finding_fmt("%s has no SPF record. Receivers cannot check which servers may "
+			    "send its mail, so forged mail is easier and real mail is more "
+			    "likely to be rejected or sent to spam.",
+			    j->domain);
+	char *fix = j->has_mx
+			? dns_finding_fmt("Publish one TXT record at %s: \"v=spf1 mx -all\". It "
 					  "allows your MX hosts; add include:<provider> for every "
 					  "service that sends mail as %s, e.g. \"v=spf1 mx "
 					  "include:_spf.google.com -all\".",
 					  j->domain, j->domain)
-			      : xasprintf("If %s sends no mail, publish one TXT record at %s: "
+			: dns_finding_fmt("If %s sends no mail, publish one TXT record at %s: "
 					  "\"v=spf1 -all\". If it does, list its senders, e.g. "
 					  "\"v=spf1 include:_spf.google.com -all\".",
 					  j->domain, j->domain);
@@ -83,19 +85,20 @@ static char *reached(const struct dns_spf_node *parent, const struct dns_spf_wte
 {
 	if (parent == NULL)
 		return xstrdup("");
-	return xasprintf(" (%s %s)",
-			 via->kind == DNS_SPF_INCLUDE ? "included by" : "the redirect target of",
-			 parent->domain);
+	return dns_finding_fmt(
+	    " (%s %s)", via->kind == DNS_SPF_INCLUDE ? "included by" : "the redirect target of",
+	    parent->domain);
 }
 
 static void multiple(struct judge *j, const struct dns_spf_node *n,
 		     const struct dns_spf_node *parent, const struct dns_spf_wterm *via)
 {
 	char *how = reached(parent, via);
-	char *msg = xasprintf("%s%s publishes more than one SPF record. Only one is allowed (RFC "
-			      "7208 4.5): receivers return a permanent error (permerror), so SPF "
-			      "fails for every message that depends on it.",
-			      n->domain, how);
+	char *msg =
+	    dns_finding_fmt("%s%s publishes more than one SPF record. Only one is allowed (RFC "
+			    "7208 4.5): receivers return a permanent error (permerror), so SPF "
+			    "fails for every message that depends on it.",
+			    n->domain, how);
 
 	add(j, "SPF_MULTIPLE", SEV_CRITICAL,
 	    "Merge them into one TXT record that starts with v=spf1 and lists every sender, then "
@@ -109,18 +112,20 @@ static void syntax(struct judge *j, const struct dns_spf_node *n, const struct d
 		   const struct dns_spf_wterm *via)
 {
 	char *how = reached(parent, via);
-	char *msg = xasprintf("The SPF record of %s%s has an error: %s. Receivers treat the whole "
-			      "record as broken (permerror), so SPF fails for every message that "
-			      "depends on it.",
-			      n->domain, how, n->error);
+	char *msg =
+	    dns_finding_fmt("The SPF record of %s%s has an error: %s. Receivers treat the whole "
+			    "record as broken (permerror), so SPF fails for every message that "
+			    "depends on it.",
+			    n->domain, how, n->error);
 	char *fix =
 	    parent == NULL
 		? xstrdup("Correct or remove that term and publish the record again. Valid "
 			  "terms are ip4:, ip6:, a, mx, include:, exists:, redirect=, exp= and "
 			  "all, separated by single spaces.")
-		: xasprintf("If you manage %s, correct that term; otherwise remove %s from the "
-			    "record of %s and ask the provider.",
-			    n->domain, via->text, parent->domain);
+		: dns_finding_fmt(
+		      "If you manage %s, correct that term; otherwise remove %s from the "
+		      "record of %s and ask the provider.",
+		      n->domain, via->text, parent->domain);
 
 	add(j, "SPF_SYNTAX", SEV_CRITICAL, fix, n, msg);
 	free(how);
@@ -132,17 +137,18 @@ static void include_no_spf(struct judge *j, const struct dns_spf_node *parent,
 			   const struct dns_spf_wterm *via, const struct dns_spf_node *n)
 {
 	bool inc = via->kind == DNS_SPF_INCLUDE;
-	char *msg = xasprintf(
+	char *msg = dns_finding_fmt(
 	    "The SPF record of %s %s %s, which has no SPF record%s. Every check "
 	    "that reaches %s ends in a permanent error (permerror), and SPF fails.",
 	    parent->domain, inc ? "includes" : "redirects to", n->domain,
 	    n->txt_outcome == DNS_NXDOMAIN ? " (the name does not exist)" : "", via->text);
-	char *fix = inc ? xasprintf("Remove %s from the record of %s, or correct the name (your "
-				    "provider's documentation gives the include to use).",
-				    via->text, parent->domain)
-			: xasprintf("Point redirect= at a domain that publishes an SPF record, or "
-				    "replace %s with the mechanisms you need.",
-				    via->text);
+	char *fix =
+	    inc ? dns_finding_fmt("Remove %s from the record of %s, or correct the name (your "
+				  "provider's documentation gives the include to use).",
+				  via->text, parent->domain)
+		: dns_finding_fmt("Point redirect= at a domain that publishes an SPF record, or "
+				  "replace %s with the mechanisms you need.",
+				  via->text);
 
 	add(j, "SPF_INCLUDE_NO_SPF", SEV_CRITICAL, fix, parent, msg);
 	free(msg);
@@ -155,19 +161,23 @@ static void pass_all(struct judge *j, const struct dns_spf_node *n,
 	char *msg, *fix, *rec;
 
 	if (parent == NULL || via->kind == DNS_SPF_REDIRECT) {
-		msg = xasprintf("The SPF record of %s allows every server on the internet (+all): "
-				"anyone can send mail that passes SPF as %s.",
-				n->domain, j->domain);
+		msg = dns_finding_fmt(
+		    "The SPF record of %s allows every server on the internet (+all): "
+		    "anyone can send mail that passes SPF as %s.",
+		    n->domain, j->domain);
 		rec = record_with_all(n, "-all");
-		fix = xasprintf("Replace +all with -all (or ~all while you check that every sender "
-				"is listed) in the record of %s: \"%s\"",
-				n->domain, rec);
+		fix = dns_finding_fmt(
+		    "Replace +all with -all (or ~all while you check that every sender "
+		    "is listed) in the record of %s: \"%s\"",
+		    n->domain, rec);
 		free(rec);
 	} else {
-		msg = xasprintf("%s includes %s, whose SPF record allows every server on the "
-				"internet (+all): anyone can send mail that passes SPF as %s.",
-				parent->domain, n->domain, j->domain);
-		fix = xasprintf("Remove %s from the record of %s.", via->text, parent->domain);
+		msg =
+		    dns_finding_fmt("%s includes %s, whose SPF record allows every server on the "
+				    "internet (+all): anyone can send mail that passes SPF as %s.",
+				    parent->domain, n->domain, j->domain);
+		fix =
+		    dns_finding_fmt("Remove %s from the record of %s.", via->text, parent->domain);
 	}
 	add(j, "SPF_PASS_ALL", SEV_CRITICAL, fix, n, msg);
 	free(msg);
@@ -176,10 +186,11 @@ static void pass_all(struct judge *j, const struct dns_spf_node *n,
 
 static void ptr_used(struct judge *j, const struct dns_spf_node *n)
 {
-	char *msg = xasprintf("The SPF record of %s uses ptr. RFC 7208 5.5 says not to: it is "
-			      "slow, relies on reverse DNS that the sender controls, and some "
-			      "receivers skip it, so mail it should allow can fail SPF.",
-			      n->domain);
+	char *msg =
+	    dns_finding_fmt("The SPF record of %s uses ptr. RFC 7208 5.5 says not to: it is "
+			    "slow, relies on reverse DNS that the sender controls, and some "
+			    "receivers skip it, so mail it should allow can fail SPF.",
+			    n->domain);
 
 	add(j, "SPF_PTR", SEV_WARN,
 	    "Replace ptr with the ip4:/ip6: ranges (or a:/mx:) of the servers it was meant to "
@@ -287,29 +298,30 @@ static void ending(struct judge *j)
 			continue;
 		if (n->terms[i].qualifier != '?')
 			return;
-		msg = xasprintf(
+		msg = dns_finding_fmt(
 		    "The SPF record of %s ends with ?all (neutral): mail from servers it "
 		    "does not list is neither allowed nor refused, so SPF does not protect "
 		    "%s against forged mail.",
 		    n->domain, j->domain);
 		rec = record_with_all(n, "-all");
-		fix = xasprintf("Once every sender is listed, replace ?all with -all (or ~all): "
-				"\"%s\"",
-				rec);
+		fix = dns_finding_fmt(
+		    "Once every sender is listed, replace ?all with -all (or ~all): "
+		    "\"%s\"",
+		    rec);
 		add(j, "SPF_NEUTRAL_ALL", SEV_WARN, fix, n, msg);
 		free(msg);
 		free(fix);
 		free(rec);
 		return;
 	}
-	msg =
-	    xasprintf("The SPF record of %s has no all mechanism and no redirect=, so mail from "
-		      "servers it does not list gets \"neutral\": SPF does not protect %s against "
-		      "forged mail.",
-		      n->domain, j->domain);
+	msg = dns_finding_fmt(
+	    "The SPF record of %s has no all mechanism and no redirect=, so mail from "
+	    "servers it does not list gets \"neutral\": SPF does not protect %s against "
+	    "forged mail.",
+	    n->domain, j->domain);
 	rec = record_with_all(n, "-all");
-	fix = xasprintf("End the record with -all (or ~all while you check your senders): \"%s\"",
-			rec);
+	fix = dns_finding_fmt(
+	    "End the record with -all (or ~all while you check your senders): \"%s\"", rec);
 	add(j, "SPF_NO_ALL", SEV_WARN, fix, n, msg);
 	free(msg);
 	free(fix);
@@ -337,8 +349,8 @@ static char *costliest(const struct dns_spf_node *root)
 	qsort(v, n, sizeof *v, by_cost);
 	common_buf_init(&b, 1024);
 	for (size_t i = 0; i < n && i < 3; i++)
-		if (common_buf_printf(&b, "%s%s (%u lookup%s)", i ? ", " : "", v[i]->text,
-				      v[i]->cost, v[i]->cost == 1 ? "" : "s") != ERR_OK)
+		if (dns_finding_buf_printf(&b, "%s%s (%u lookup%s)", i ? ", " : "", v[i]->text,
+					   v[i]->cost, v[i]->cost == 1 ? "" : "s") != ERR_OK)
 			break;
 	free(v);
 	return common_buf_steal(&b, NULL);
@@ -371,11 +383,11 @@ static void lookups(struct judge *j)
 	char *msg, *top;
 
 	if (t->loop && find_loop(t->root, &from, &via)) {
-		msg =
-		    xasprintf("The SPF record of %s loops: %s in the record of %s points back to "
-			      "a record already being checked. Every check ends in a permanent "
-			      "error (permerror) after 10 lookups, so SPF fails for all its mail.",
-			      j->domain, via->text, from->domain);
+		msg = dns_finding_fmt(
+		    "The SPF record of %s loops: %s in the record of %s points back to "
+		    "a record already being checked. Every check ends in a permanent "
+		    "error (permerror) after 10 lookups, so SPF fails for all its mail.",
+		    j->domain, via->text, from->domain);
 		add(j, "SPF_TOO_MANY_LOOKUPS", SEV_CRITICAL,
 		    "Remove the include or redirect that points back, so that no record includes "
 		    "itself directly or through others.",
@@ -386,11 +398,11 @@ static void lookups(struct judge *j)
 	if (t->total_lookups <= DNS_SPF_MAX_DNS_TERMS)
 		return;
 	top = costliest(t->root);
-	msg = xasprintf("Checking SPF for %s takes %u DNS lookups; the limit is 10 (RFC 7208 "
-			"4.6.4). Receivers stop at the 11th with a permanent error (permerror), so "
-			"mail from senders listed late in the record fails SPF.%s%s%s",
-			j->domain, t->total_lookups, *top ? " The most expensive: " : "", top,
-			*top ? "." : "");
+	msg = dns_finding_fmt(
+	    "Checking SPF for %s takes %u DNS lookups; the limit is 10 (RFC 7208 "
+	    "4.6.4). Receivers stop at the 11th with a permanent error (permerror), so "
+	    "mail from senders listed late in the record fails SPF.%s%s%s",
+	    j->domain, t->total_lookups, *top ? " The most expensive: " : "", top, *top ? "." : "");
 	add(j, "SPF_TOO_MANY_LOOKUPS", SEV_CRITICAL,
 	    "Remove includes and mechanisms you no longer use; replace an include by the "
 	    "ip4:/ip6: ranges it publishes (flattening: recheck them when the provider changes "
@@ -419,9 +431,9 @@ static void void_term(const struct dns_spf_node *n, const struct dns_spf_wterm *
 		s->critical = true;
 	if (wt->own_voids > 0) {
 		s->voids++;
-		if (common_buf_printf(&s->list, "%s%s%s%s%s", s->list.len ? ", " : "", wt->text,
-				      here ? "" : " (in ", here ? "" : n->domain,
-				      here ? "" : ")") != ERR_OK)
+		if (dns_finding_buf_printf(&s->list, "%s%s%s%s%s", s->list.len ? ", " : "",
+					   wt->text, here ? "" : " (in ", here ? "" : n->domain,
+					   here ? "" : ")") != ERR_OK)
 			common_buf_reset(&s->list);
 	}
 }
@@ -460,14 +472,16 @@ static void voids(struct judge *j)
 		return;
 	common_buf_init(&s.list, 2048);
 	void_scan(j->tree->root, &s);
-	msg = xasprintf("Checking SPF for %s meets %u void lookups (names with no records): %s. "
-			"The limit is 2 (RFC 7208 4.6.4): receivers that enforce it stop at the "
-			"third with a permanent error (permerror)%s.",
-			j->domain, j->tree->total_voids, common_buf_str(&s.list),
-			s.critical ? ", so senders listed after it fail SPF"
-				   : ", instead of the record's own verdict for unlisted senders");
-	fix = xasprintf("Remove or correct the terms that point at names without records: %s.",
-			common_buf_str(&s.list));
+	msg = dns_finding_fmt(
+	    "Checking SPF for %s meets %u void lookups (names with no records): %s. "
+	    "The limit is 2 (RFC 7208 4.6.4): receivers that enforce it stop at the "
+	    "third with a permanent error (permerror)%s.",
+	    j->domain, j->tree->total_voids, common_buf_str(&s.list),
+	    s.critical ? ", so senders listed after it fail SPF"
+		       : ", instead of the record's own verdict for unlisted senders");
+	fix =
+	    dns_finding_fmt("Remove or correct the terms that point at names without records: %s.",
+			    common_buf_str(&s.list));
 	add(j, "SPF_TOO_MANY_VOID_LOOKUPS", s.critical ? SEV_CRITICAL : SEV_WARN, fix,
 	    j->tree->root, msg);
 	free(msg);
@@ -482,11 +496,12 @@ static void tempfail(struct judge *j)
 
 	if (j->tempfails == 0)
 		return;
-	msg = xasprintf("Could not read the DNS data needed to check SPF for %s: %s (%s)%s. This "
-			"is a temporary DNS problem, not a verdict; the check will run again.",
-			j->domain, j->tempfail_name ? j->tempfail_name : "?",
-			j->tempfail_why ? j->tempfail_why : "failed",
-			j->tempfails > 1 ? ", and other names" : "");
+	msg = dns_finding_fmt(
+	    "Could not read the DNS data needed to check SPF for %s: %s (%s)%s. This "
+	    "is a temporary DNS problem, not a verdict; the check will run again.",
+	    j->domain, j->tempfail_name ? j->tempfail_name : "?",
+	    j->tempfail_why ? j->tempfail_why : "failed",
+	    j->tempfails > 1 ? ", and other names" : "");
 	dns_findings_add(j->out, CHECK, "DNS_TEMPFAIL", SEV_UNKNOWN,
 			 "If this lasts, check that the name servers of the names above answer "
 			 "TXT, A and MX queries.",

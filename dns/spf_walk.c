@@ -107,13 +107,56 @@ static char *join_spf(const struct dns_answer *ans, size_t *len)
 	return common_buf_steal(&b, len);
 }
 
-/* Fetch and parse n's record (RFC 7208 4.4, 4.5); NULL unless it is OK. */
-static struct dns_spf_record *fetch(struct walk *w, struct dns_spf_node *n)
+/* A record's parse, kept in the book's memo (see parse_once()). */
+struct parsed {
+	enum mp_err e;
+	struct dns_spf_record *rec; /* ERR_OK only */
+	struct dns_spf_syntax why;  /* otherwise */
+};
+
+static void parsed_free(void *v)
+{
+	struct parsed *p = v;
+
+	if (p != NULL)
+		dns_spf_record_free(p->rec);
+	free(p);
+}
+
+static const struct dns_book_memo_kind parse_memo = {"spf_walk record", parsed_free};
+
+/*
+ * Why a memo: the walk is re-run from the root each time answers arrive
+ * (about five times for a three-level include tree), and parsing the same
+ * records again was most of its cost.  The parse is a pure function of the
+ * record's bytes, so the book's memo, keyed by those bytes, gives exactly
+ * what a fresh parse would.  *own is set when the memo refused the value
+ * (full): the caller frees it with parsed_free().
+ */
+static const struct parsed *parse_once(struct walk *w, const struct dns_rr *rr, struct parsed **own)
+{
+	struct parsed *p = dns_book_memo_get(w->book, &parse_memo, rr->data, rr->len);
+
+	if (p != NULL)
+		return p;
+	p = xcalloc(1, sizeof *p);
+	p->e = dns_spf_record_parse(rr->data, rr->len, &p->rec, &p->why);
+	if (!dns_book_memo_put(w->book, &parse_memo, rr->data, rr->len, p))
+		*own = p;
+	return p;
+}
+
+/*
+ * Fetch and parse n's record (RFC 7208 4.4, 4.5); NULL unless it is OK.
+ * The record is borrowed from the book's memo, or from *own (see parse_once()).
+ */
+static const struct dns_spf_record *fetch(struct walk *w, struct dns_spf_node *n,
+					  struct parsed **own)
 {
 	const struct dns_answer *ans = NULL;
 	const struct dns_rr *rr = NULL;
-	struct dns_spf_record *rec = NULL;
-	struct dns_spf_syntax why;
+	const struct dns_spf_record *rec = NULL;
+	const struct parsed *p;
 	enum wlook l = ask(w, n->domain, DNS_T_TXT, &ans);
 	size_t count = l == W_DATA ? dns_spf_record_select(ans, &rr) : 0;
 
@@ -131,12 +174,14 @@ static struct dns_spf_record *fetch(struct walk *w, struct dns_spf_node *n)
 		/* Evidence of a hostile 64 KB record: its first 4096 bytes are enough. */
 		n->record_len = rr->len < DNS_SPF_RECORD_MAX ? rr->len : DNS_SPF_RECORD_MAX;
 		n->record = xmemdup0(rr->data, n->record_len);
-		if (dns_spf_record_parse(rr->data, rr->len, &rec, &why) == ERR_OK) {
+		p = parse_once(w, rr, own);
+		if (p->e == ERR_OK) {
+			rec = p->rec;
 			n->status = DNS_SPF_NODE_OK;
 			n->has_all = rec->has_all;
 		} else {
 			n->status = DNS_SPF_NODE_SYNTAX;
-			n->error = xasprintf("%s at '%s'", why.reason, why.term);
+			n->error = xasprintf("%s at '%s'", p->why.reason, p->why.term);
 		}
 	}
 	return rec;
@@ -212,14 +257,14 @@ static void look_child(struct walk *w, struct dns_spf_node *n, struct dns_spf_wt
 }
 
 /* The target name, or NULL (and unresolved) when it needs a client. */
-static char *target_of(struct walk *w, const struct dns_spf_node *n, const struct dns_spf_term *t)
+static char *target_of(struct walk *w, const char *domain, const struct dns_spf_term *t)
 {
 	/* Posture knows <domain> and the sender's domain (the walked one), nothing else. */
-	struct dns_spf_macro_ctx ctx = {.domain = n->domain, .sender_domain = w->root};
+	struct dns_spf_macro_ctx ctx = {.domain = domain, .sender_domain = w->root};
 	char *name;
 
 	if (t->spec == NULL)
-		return xstrdup(n->domain);
+		return xstrdup(domain);
 	if (dns_spf_macro_domain(&ctx, t->spec, t->spec_len, &name) != ERR_OK)
 		return NULL;
 	return name;
@@ -240,7 +285,7 @@ static void walk_term(struct walk *w, struct dns_spf_node *n, const struct dns_s
 		wt->note = xstrdup("ignored: the record has an all mechanism (RFC 7208 6.1)");
 		return;
 	}
-	wt->target = t->kind == DNS_SPF_PTR ? NULL : target_of(w, n, t);
+	wt->target = t->kind == DNS_SPF_PTR ? NULL : target_of(w, n->domain, t);
 	if (wt->target == NULL) {
 		wt->unresolved = true;
 		wt->note = xstrdup(t->kind == DNS_SPF_PTR
@@ -273,7 +318,8 @@ static void walk_terms(struct walk *w, struct dns_spf_node *n, const struct dns_
 static struct dns_spf_node *walk_domain(struct walk *w, const char *domain)
 {
 	struct dns_spf_node *n = xcalloc(1, sizeof *n);
-	struct dns_spf_record *rec;
+	const struct dns_spf_record *rec;
+	struct parsed *own = NULL;
 
 	n->domain = xstrdup(domain);
 	if (on_path(w, domain)) {
@@ -294,19 +340,80 @@ static struct dns_spf_node *walk_domain(struct walk *w, const char *domain)
 		n->error = xstrdup("not a valid domain name");
 		return n;
 	}
-	rec = fetch(w, n);
+	rec = fetch(w, n, &own);
 	if (rec != NULL)
 		walk_terms(w, n, rec);
-	dns_spf_record_free(rec);
+	parsed_free(own);
 	return n;
+}
+
+/*
+ * The probe: the walk's questions without its tree.  Why: the walk runs
+ * about five times per domain and every run but the last ends waiting
+ * (ERR_AGAIN) and throws its tree away.  The probe follows walk_domain()
+ * and walk_term() rule for rule (path, depth and record bounds, names,
+ * record selection, the terms that ask, in order), so it asks exactly the
+ * same questions in the same order; it allocates only macro targets.
+ */
+static void probe_domain(struct walk *w, const char *domain);
+
+static void probe_term(struct walk *w, const char *domain, bool has_all,
+		       const struct dns_spf_term *t)
+{
+	const struct dns_answer *ans;
+	char *target;
+
+	if (!dns_spf_kind_queries_dns(t->kind) || t->kind == DNS_SPF_PTR ||
+	    (t->kind == DNS_SPF_REDIRECT && has_all))
+		return;
+	target = target_of(w, domain, t);
+	if (target != NULL && dns_spf_macro_name_ok(target)) {
+		if (t->kind == DNS_SPF_A) {
+			(void)ask(w, target, DNS_T_A, &ans);
+			(void)ask(w, target, DNS_T_AAAA, &ans);
+		} else if (t->kind == DNS_SPF_MX || t->kind == DNS_SPF_EXISTS) {
+			(void)ask(w, target, t->kind == DNS_SPF_MX ? DNS_T_MX : DNS_T_A, &ans);
+		} else {
+			w->path[w->depth++] = domain;
+			probe_domain(w, target);
+			w->depth--;
+		}
+	}
+	free(target);
+}
+
+static void probe_domain(struct walk *w, const char *domain)
+{
+	const struct dns_answer *ans = NULL;
+	const struct dns_rr *rr = NULL;
+	struct parsed *own = NULL;
+	const struct parsed *p;
+
+	if (on_path(w, domain) || w->depth > DNS_SPF_WALK_DEPTH || w->nodes >= DNS_SPF_WALK_NODES)
+		return;
+	w->nodes++;
+	if (!dns_spf_macro_name_ok(domain) || ask(w, domain, DNS_T_TXT, &ans) != W_DATA ||
+	    dns_spf_record_select(ans, &rr) != 1)
+		return;
+	p = parse_once(w, rr, &own);
+	for (size_t i = 0; p->e == ERR_OK && i < p->rec->n; i++)
+		probe_term(w, domain, p->rec->has_all, &p->rec->terms[i]);
+	parsed_free(own);
 }
 
 enum mp_err dns_spf_walk(struct dns_book *book, const char *domain, struct dns_spf_tree **tree)
 {
 	struct walk w = {.book = book, .root = domain};
-	struct dns_spf_node *root = walk_domain(&w, domain);
+	struct dns_spf_node *root;
 	struct dns_spf_tree *t;
 
+	probe_domain(&w, domain);
+	if (w.pending)
+		return ERR_AGAIN; /* the tree is built only once every answer is in */
+	memset(&w, 0, sizeof w);
+	w.book = book;
+	w.root = domain;
+	root = walk_domain(&w, domain);
 	if (w.pending) {
 		node_free(root);
 		return ERR_AGAIN;

@@ -104,13 +104,12 @@ static void add(struct dns_findings *f, const char *code, enum dns_sev sev, cons
 	struct buf b;
 
 	common_buf_init(&b, (size_t)1 << 20);
-	if (common_buf_printf(&b, "%s TXT: ", qname) != ERR_OK ||
+	if (dns_finding_buf_printf(&b, "%s TXT: ", qname) != ERR_OK ||
 	    (r->txt ? common_buf_append(&b, r->txt, r->txt_len)
 		    : common_buf_puts(&b, dns_txtrec_outcome_words(o))) != ERR_OK)
 		(void)0; /* cut evidence is still evidence */
-	dns_findings_add(f, CHECK, code, sev, fix, common_buf_str(&b), b.len, "%s", msg);
+	dns_findings_add_msg(f, CHECK, code, sev, fix, common_buf_str(&b), b.len, msg);
 	common_buf_free(&b);
-	free(msg);
 }
 
 static void judge(struct dns_findings *f, const char *domain, const char *qname,
@@ -118,37 +117,40 @@ static void judge(struct dns_findings *f, const char *domain, const char *qname,
 		  struct dns_tlsrpt_result *r)
 {
 	struct dns_txtrec sel;
-	char why[256], *fix = xasprintf("Publish `%s. TXT \"v=TLSRPTv1; "
-					"rua=mailto:tls-reports@%s\"` (or the address of a "
-					"TLS report service).",
-					qname, domain);
+	char why[256], *fix = dns_finding_fmt("Publish `%s. TXT \"v=TLSRPTv1; "
+					      "rua=mailto:tls-reports@%s\"` (or the address of a "
+					      "TLS report service).",
+					      qname, domain);
 	bool enforced = sts && sts->policy_valid && sts->policy.mode == DNS_MTASTS_ENFORCE;
 
 	r->txt = dns_txtrec_evidence(a, &r->txt_len);
 	dns_txtrec_select(a, "v", "TLSRPTv1", true, &sel);
 	if (sel.n_match == 0) {
 		add(f, "TLSRPT_MISSING", enforced ? SEV_WARN : SEV_INFO, fix, qname, r, a->outcome,
-		    xasprintf("%s publishes no TLS-RPT record, so nobody hears when other servers "
-			      "fail to deliver to it securely%s.",
-			      domain,
-			      enforced ? "; with MTA-STS enforced, such failures mean lost mail "
-					 "that you would never see"
-				       : ""));
+		    dns_finding_fmt(
+			"%s publishes no TLS-RPT record, so nobody hears when other servers "
+			"fail to deliver to it securely%s.",
+			domain,
+			enforced ? "; with MTA-STS enforced, such failures mean lost mail "
+				   "that you would never see"
+				 : ""));
 	} else if (sel.n_match > 1) {
 		add(f, "TLSRPT_INVALID", SEV_WARN, fix, qname, r, a->outcome,
-		    xasprintf("There are %zu TLS-RPT records at %s; senders then act as if there "
-			      "were none (RFC 8460 3). Keep exactly one.",
-			      sel.n_match, qname));
+		    dns_finding_fmt(
+			"There are %zu TLS-RPT records at %s; senders then act as if there "
+			"were none (RFC 8460 3). Keep exactly one.",
+			sel.n_match, qname));
 	} else if (dns_tlsrpt_parse(sel.first->data, sel.first->len, &r->rec, why, sizeof why) !=
 		   ERR_OK) {
 		add(f, "TLSRPT_INVALID", SEV_WARN, fix, qname, r, a->outcome,
-		    xasprintf("The TLS-RPT record at %s is invalid (%s), so senders ignore it.",
-			      qname, why));
+		    dns_finding_fmt(
+			"The TLS-RPT record at %s is invalid (%s), so senders ignore it.", qname,
+			why));
 	} else {
 		r->published = true;
 		add(f, "TLSRPT_OK", SEV_OK, NULL, qname, r, a->outcome,
-		    xasprintf("TLS-RPT is published for %s: reports go to %s%s.", domain,
-			      r->rec.rua[0], r->rec.n_rua > 1 ? " and more" : ""));
+		    dns_finding_fmt("TLS-RPT is published for %s: reports go to %s%s.", domain,
+				    r->rec.rua[0], r->rec.n_rua > 1 ? " and more" : ""));
 	}
 	free(fix);
 }

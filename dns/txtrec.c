@@ -77,8 +77,8 @@ bool dns_txtrec_failed(struct dns_findings *f, const char *check, const char *qn
 
 	if (a->outcome != DNS_TEMPFAIL && a->outcome != DNS_MALFORMED)
 		return false;
-	ev = xasprintf("%s %s: %s (%s)", qname, dns_type_name(type, tb),
-		       dns_outcome_name(a->outcome), a->why ? a->why : "no reason given");
+	ev = dns_finding_fmt("%s %s: %s (%s)", qname, dns_type_name(type, tb),
+			     dns_outcome_name(a->outcome), a->why ? a->why : "no reason given");
 	dns_findings_add(
 	    f, check, temp ? "DNS_TEMPFAIL" : "DNS_MALFORMED", SEV_UNKNOWN,
 	    temp ? "Usually temporary: the check runs again on its next schedule. If it keeps "

@@ -79,6 +79,82 @@ static void deep(struct common_jsonw *w, const void *arg)
 		common_jsonw_arr_end(w);
 }
 
+/* Keys go through the same escaper: compare with a value of the same bytes. */
+static void key_and_value(struct common_jsonw *w, const void *arg)
+{
+	const struct bytes *b = arg;
+
+	common_jsonw_obj_begin(w);
+	common_jsonw_key(w, b->p);
+	common_jsonw_str(w, b->p, (size_t)-1);
+	common_jsonw_obj_end(w);
+}
+
+/*
+ * Long strings take the word-at-a-time scan: every special byte at every
+ * position of a word, 64 KB of plain text, 64 KB of random bytes (NULs,
+ * invalid UTF-8), all as jansson writes them.
+ */
+static void long_strings(void)
+{
+	static const unsigned char special[] = {0x00, 0x01, 0x1f, '"', '\\', 0x7f,
+						0x80, 0xc3, 0xff, ' ', '~'};
+	unsigned char *big = malloc(65536);
+	uint32_t seed = 777;
+	bool all = true;
+
+	for (size_t k = 0; k < sizeof special && all; k++)
+		for (size_t pos = 0; pos < 24 && all; pos++) {
+			unsigned char s[24];
+
+			memset(s, 'a', sizeof s);
+			s[pos] = special[k];
+			if (special[k] == 0xc3 && pos + 1 < sizeof s)
+				s[pos + 1] = 0xa9; /* a valid two-byte sequence */
+			all = same_as_jansson((const char *)s, sizeof s) &&
+			      same_as_jansson((const char *)s, pos + 1);
+		}
+	tap_ok(all, "each special byte at each position of three words, as jansson writes it");
+
+	memset(big, 'x', 65536);
+	tap_ok(same_as_jansson((const char *)big, 65536), "64 KB of plain ASCII");
+	for (size_t k = 0; k < 65536; k++) {
+		seed = seed * 1103515245u + 12345u;
+		big[k] = (unsigned char)(seed >> 16);
+	}
+	tap_ok(same_as_jansson((const char *)big, 65536), "64 KB of random bytes");
+	for (size_t k = 0; k < 65536; k++)
+		big[k] = k % 3 ? (unsigned char)'"' : 0x01; /* every byte escaped, 6x at worst */
+	tap_ok(same_as_jansson((const char *)big, 65536), "64 KB where every byte is escaped");
+	free(big);
+}
+
+/* Write a string into a buffer whose max is exactly the output's length. */
+static bool fits_exactly(const char *p, size_t n, const char *key)
+{
+	struct buf b;
+	struct common_jsonw w;
+	char *want;
+	size_t wlen;
+	bool ok;
+
+	common_buf_init(&b, 1 << 20);
+	common_jsonw_init(&w, &b);
+	if (key)
+		common_jsonw_key(&w, key);
+	common_jsonw_str(&w, p, n);
+	want = common_buf_steal(&b, &wlen);
+	common_buf_init(&b, wlen);
+	common_jsonw_init(&w, &b);
+	if (key)
+		common_jsonw_key(&w, key);
+	common_jsonw_str(&w, p, n);
+	ok = b.len == wlen && memcmp(b.data, want, wlen) == 0;
+	free(want);
+	common_buf_free(&b);
+	return ok;
+}
+
 int main(void)
 {
 	static const struct {
@@ -123,6 +199,20 @@ int main(void)
 		all = same_as_jansson((const char *)buf, n);
 	}
 	tap_ok(all, "2,000 random byte strings: the same as jansson");
+
+	long_strings();
+	{
+		struct bytes kb = {"k\"e\\y\x01\xff", 0};
+
+		s = written(key_and_value, &kb);
+		tap_is_str(
+		    s, "{\"k\\\"e\\\\y\\u0001\xef\xbf\xbd\":\"k\\\"e\\\\y\\u0001\xef\xbf\xbd\"}",
+		    "a key is escaped like a string");
+		free(s);
+	}
+	tap_ok(fits_exactly("plain", 5, NULL) && fits_exactly("a\"b\x01\xff\xc3\xa9", 7, "k\n") &&
+		   fits_exactly("", 0, "key"),
+	       "a buffer whose max is the output's exact length is enough");
 
 	s = written(nested, NULL);
 	tap_is_str(s,

@@ -3,6 +3,7 @@
  * exit codes, status first, Nagios perfdata, and hostile DNS bytes escaped
  * (no terminal control byte in text, valid JSON escapes).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,71 @@ static char *render(enum daemon_render_format fmt, struct dns_posture **p, size_
 	*code = daemon_render_report(f, fmt, p, n, true);
 	fclose(f);
 	return buf;
+}
+
+/*
+ * n domains (posture i % 2 of p) put in the order given by perm; what the
+ * report writes.  With abandon the report is dropped after the first
+ * n / 2 puts (ASan finds any pending text leaked).
+ */
+static char *streamed(enum daemon_render_format fmt, struct dns_posture **p, const size_t *perm,
+		      size_t n, bool abandon)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct daemon_render *r = daemon_render_begin(f, fmt, false, n);
+
+	for (size_t k = 0; k < n; k++) {
+		if (abandon && k == n / 2) {
+			daemon_render_abandon(r);
+			r = NULL;
+			break;
+		}
+		daemon_render_put(r, perm[k], p[perm[k] % 2]);
+	}
+	if (r != NULL)
+		daemon_render_end(r);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Domains completing in any order give the report of the given order:
+ * in order (written at once), reversed (every domain waits, the JSON
+ * buffer pool grows to n), and shuffled (buffers reused out of order).
+ */
+static void out_of_order(struct dns_posture **p)
+{
+	enum { N = 60 };
+	static const enum daemon_render_format fmts[] = {RENDER_TEXT, RENDER_JSON, RENDER_NAGIOS};
+	size_t in[N], rev[N], mix[N];
+	uint32_t seed = 4242;
+
+	for (size_t i = 0; i < N; i++)
+		in[i] = mix[i] = i, rev[i] = N - 1 - i;
+	for (size_t i = N - 1; i > 0; i--) {
+		size_t j, t;
+
+		seed = seed * 1103515245u + 12345u;
+		j = (seed >> 16) % (i + 1);
+		t = mix[i], mix[i] = mix[j], mix[j] = t;
+	}
+	for (size_t f = 0; f < 3; f++) {
+		char *a = streamed(fmts[f], p, in, N, false),
+		     *b = streamed(fmts[f], p, rev, N, false),
+		     *c = streamed(fmts[f], p, mix, N, false);
+
+		tap_ok(strcmp(a, b) == 0 && strcmp(a, c) == 0 && strstr(a, "fine.test") != NULL,
+		       "format %zu: in order, reversed and shuffled give the same report", f);
+		free(b);
+		free(c);
+		c = streamed(fmts[f], p, mix, N, true);
+		tap_ok(strncmp(a, c, strlen(c)) == 0,
+		       "format %zu: abandoned midway: what was written starts the report", f);
+		free(a);
+		free(c);
+	}
 }
 
 int main(void)
@@ -88,6 +154,8 @@ int main(void)
 	tap_ok(strstr(out, "'evil.test_spf_lookups'=0;;10") != NULL,
 	       "nagios: perfdata labels carry the domain when there are several");
 	free(out);
+
+	out_of_order(p);
 
 	dns_posture_free(p[0]);
 	dns_posture_free(p[1]);

@@ -1,4 +1,6 @@
-/* tests/dns/test_book: the question/answer book and the fake zone driver. */
+/* tests/dns/test_book: the question/answer book, its memo, and the fake zone driver. */
+#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include "dns/book.h"
 #include "tests/lib/fakezone.h"
@@ -21,6 +23,154 @@ static enum mp_err two_step(void *arg)
 	if (e != ERR_OK)
 		return e;
 	return dns_book_get(t->book, t->a->rr[0].data, DNS_T_A, &t->b);
+}
+
+static int memo_frees;
+
+static void count_free(void *v)
+{
+	memo_frees++;
+	free(v);
+}
+
+static const struct dns_book_memo_kind kind_a = {"test a", count_free};
+static const struct dns_book_memo_kind kind_b = {"test b", count_free};
+
+static int *new_int(int v)
+{
+	int *p = malloc(sizeof *p);
+
+	*p = v;
+	return p;
+}
+
+/* Put value v under key; true when the book took it (else it is freed here). */
+static bool put_int(struct dns_book *b, const struct dns_book_memo_kind *k, const void *key,
+		    size_t len, int v)
+{
+	int *p = new_int(v);
+
+	if (dns_book_memo_put(b, k, key, len, p))
+		return true;
+	free(p);
+	return false;
+}
+
+static int get_int(struct dns_book *b, const struct dns_book_memo_kind *k, const void *key,
+		   size_t len)
+{
+	const int *p = dns_book_memo_get(b, k, key, len);
+
+	return p ? *p : -1;
+}
+
+/* Keys that differ only in kind, in a NUL byte, in length, in case. */
+static void memo_basics(void)
+{
+	struct dns_book *b = dns_book_new(4);
+	int *dup = new_int(9);
+
+	tap_ok(dns_book_memo_get(b, &kind_a, "k", 1) == NULL, "memo: empty memo has nothing");
+	tap_ok(put_int(b, &kind_a, "k", 1, 1), "memo: put");
+	tap_is_int(get_int(b, &kind_a, "k", 1), 1, "memo: get it back");
+	tap_is_int(get_int(b, &kind_b, "k", 1), -1, "memo: another kind does not see it");
+	tap_is_int(get_int(b, &kind_a, "K", 1), -1, "memo: keys are compared byte for byte");
+	tap_ok(put_int(b, &kind_a, "a\0b", 3, 2) && put_int(b, &kind_a, "a\0c", 3, 3) &&
+		   put_int(b, &kind_a, "a", 1, 4) && put_int(b, &kind_a, "", 0, 5),
+	       "memo: keys with NUL bytes, a prefix, the empty key");
+	tap_ok(get_int(b, &kind_a, "a\0b", 3) == 2 && get_int(b, &kind_a, "a\0c", 3) == 3 &&
+		   get_int(b, &kind_a, "a", 1) == 4 && get_int(b, &kind_a, "", 0) == 5,
+	       "memo: each gets its own value");
+	tap_ok(!dns_book_memo_put(b, &kind_a, "k", 1, dup), "memo: a second value is refused");
+	tap_is_int(get_int(b, &kind_a, "k", 1), 1, "memo: the first value stays");
+	free(dup);
+	tap_ok(!dns_book_memo_put(b, &kind_a, "n", 1, NULL), "memo: NULL value refused");
+	memo_frees = 0;
+	dns_book_free(b);
+	tap_is_int(memo_frees, 5, "memo: the book frees every value it took, once");
+}
+
+/* Many entries (growth, probing), the entry cap, huge keys, the key-byte cap. */
+static void memo_bounds(void)
+{
+	struct dns_book *b = dns_book_new(4);
+	size_t big = (size_t)64 << 10, stored = 0;
+	char key[32], *huge = malloc(big);
+	bool all = true;
+
+	for (int i = 0; i < DNS_BOOK_MEMO_MAX; i++) {
+		int n = snprintf(key, sizeof key, "key-%d", i);
+
+		all &= put_int(b, &kind_a, key, (size_t)n, i);
+	}
+	tap_ok(all, "memo: %d entries stored", DNS_BOOK_MEMO_MAX);
+	for (int i = 0; i < DNS_BOOK_MEMO_MAX; i++) {
+		int n = snprintf(key, sizeof key, "key-%d", i);
+
+		all &= get_int(b, &kind_a, key, (size_t)n) == i;
+	}
+	tap_ok(all, "memo: every one found with its own value");
+	tap_ok(!put_int(b, &kind_a, "one more", 8, 0), "memo: refused past DNS_BOOK_MEMO_MAX");
+	memo_frees = 0;
+	dns_book_free(b);
+	tap_is_int(memo_frees, DNS_BOOK_MEMO_MAX, "memo: all freed");
+
+	b = dns_book_new(4);
+	memset(huge, 'x', big);
+	for (size_t i = 0; i < 200; i++) {
+		memcpy(huge, &i, sizeof i); /* 64 KB keys differing in their first bytes */
+		if (!put_int(b, &kind_a, huge, big, (int)i))
+			break;
+		stored++;
+	}
+	tap_is_int((long long)stored, (long long)(DNS_BOOK_MEMO_KEY_BYTES / big),
+		   "memo: 64 KB keys stored up to the key-byte cap, then refused");
+	memcpy(huge, &(size_t){7}, sizeof(size_t));
+	tap_is_int(get_int(b, &kind_a, huge, big), 7, "memo: a 64 KB key found");
+	huge[big - 1] = 'y';
+	tap_is_int(get_int(b, &kind_a, huge, big), -1, "memo: its last byte matters");
+	dns_book_free(b);
+	free(huge);
+}
+
+/* Names past the lookup's stack buffer take the heap path and still match. */
+static void long_names(void)
+{
+	struct dns_book *b = dns_book_new(8);
+	char up[301], low[301];
+	const struct dns_answer *a;
+	const char *name;
+	uint16_t type;
+
+	for (int i = 0; i < 300; i++) {
+		up[i] = i % 4 == 2 ? '.' : (char)('A' + i % 26);
+		low[i] = i % 4 == 2 ? '.' : (char)('a' + i % 26);
+	}
+	up[300] = low[300] = '\0';
+	tap_ok(dns_book_get(b, up, DNS_T_TXT, &a) == ERR_AGAIN, "long name: asked");
+	tap_ok(dns_book_get(b, low, DNS_T_TXT, &a) == ERR_AGAIN && dns_book_count(b) == 1,
+	       "long name: the lower-case form is the same question");
+	tap_ok(dns_book_next_needed(b, &name, &type) && strcmp(name, low) == 0,
+	       "long name: handed out lower case");
+	dns_book_put(b, dns_answer_new(up, DNS_T_TXT, DNS_NODATA, NULL));
+	tap_ok(dns_book_get(b, low, DNS_T_TXT, &a) == ERR_OK && a->outcome == DNS_NODATA,
+	       "long name: an answer under the upper-case name is filed");
+	tap_ok(dns_book_get(b, "Short.Test", DNS_T_A, &a) == ERR_AGAIN &&
+		   dns_book_get(b, "short.test", DNS_T_AAAA, &a) == ERR_AGAIN &&
+		   dns_book_count(b) == 3,
+	       "same name, another type: another question");
+	dns_book_free(b);
+	b = dns_book_new(8);
+	tap_ok(dns_book_get(b, "abcdefghiJ.test", DNS_T_A, &a) == ERR_AGAIN &&
+		   dns_book_get(b, "abcdefghij.test", DNS_T_A, &a) == ERR_AGAIN &&
+		   dns_book_get(b, "ABCDEFGHIJ.TEST", DNS_T_A, &a) == ERR_AGAIN &&
+		   dns_book_count(b) == 1,
+	       "upper case past the first 8 bytes is folded");
+	tap_ok(dns_book_get(b, "abcdefgh\xc1j.test", DNS_T_A, &a) == ERR_AGAIN &&
+		   dns_book_get(b, "abcdefgh\xe1j.test", DNS_T_A, &a) == ERR_AGAIN &&
+		   dns_book_count(b) == 3,
+	       "bytes above 0x7f are not letters: not folded");
+	dns_book_free(b);
 }
 
 int main(void)
@@ -90,5 +240,8 @@ int main(void)
 	       "present name, other type is NODATA");
 	dns_book_free(t.book);
 	fakezone_free(z);
+	long_names();
+	memo_basics();
+	memo_bounds();
 	return tap_done();
 }

@@ -28,6 +28,57 @@ static bool hit(struct dns_cache *c, const char *name, uint16_t type, uint64_t n
 	return data == NULL || (a->n == 1 && strcmp(a->rr[0].data, data) == 0);
 }
 
+/* The _h entry points: keys are (bytes, length, type), the hash is the
+ * caller's; a hash that lies finds nothing; a record that changes between
+ * queries replaces the old one; a cleared cache is usable again. */
+static void test_hashed(void)
+{
+	struct dns_cache *c = dns_cache_new_seeded(1000, 300, 99);
+	static const char nul[] = "a\0b.example";
+	uint64_t h = dns_cache_hash(c, "s.example", 9, DNS_T_TXT);
+	uint64_t hn = dns_cache_hash(c, nul, sizeof nul - 1, DNS_T_TXT);
+	const struct dns_answer *a;
+	uint32_t age;
+
+	tap_ok(dns_cache_put_h(c, "s.example", 9, DNS_T_TXT, h, answer(DNS_DATA, "one"), 60, 0),
+	       "put_h");
+	tap_ok(hit(c, "s.example", DNS_T_TXT, 1, "one"), "plain get finds a put_h entry");
+	tap_ok(!hit(c, "s.example", DNS_T_A, 1, NULL), "same name, other type: miss");
+	tap_ok(dns_cache_get_h(c, "s.example", 9, DNS_T_TXT, h ^ 1, 1, &age) == NULL,
+	       "a wrong hash finds nothing");
+	tap_ok(dns_cache_get_h(c, "s.examplex", 9, DNS_T_TXT, h, 1, &age) != NULL,
+	       "only len bytes of the name count");
+	tap_ok(
+	    dns_cache_put_h(c, nul, sizeof nul - 1, DNS_T_TXT, hn, answer(DNS_DATA, "nul"), 60, 0),
+	    "a name with a NUL byte is a key like any other");
+	a = dns_cache_get_h(c, nul, sizeof nul - 1, DNS_T_TXT, hn, 1, &age);
+	tap_ok(a && strcmp(a->rr[0].data, "nul") == 0 && !hit(c, "a", DNS_T_TXT, 1, NULL),
+	       "found by its bytes, not by its C-string prefix");
+	dns_cache_put(c, "s.example", DNS_T_TXT, answer(DNS_DATA, "two"), 60, 2);
+	tap_ok(hit(c, "s.example", DNS_T_TXT, 3, "two") && dns_cache_size(c) == 2,
+	       "the record changed between queries: the new answer replaces the old");
+	for (int i = 0; i < 5000; i++) {
+		char name[300];
+
+		/* long names sharing a 240-byte prefix: only the tail differs */
+		snprintf(name, sizeof name, "%0240d.%d.example", 0, i);
+		dns_cache_put(c, name, DNS_T_A, answer(DNS_DATA, "x"), 60, 10);
+	}
+	tap_is_int((long long)dns_cache_size(c), 1000, "5000 long names into 1000 slots");
+	tap_ok(hit(c,
+		   "0000000000000000000000000000000000000000000000000000000000000000000000000"
+		   "0000000000000000000000000000000000000000000000000000000000000000000000000"
+		   "0000000000000000000000000000000000000000000000000000000000000000000000000"
+		   "000000000000000000000.4999.example",
+		   DNS_T_A, 11, "x"),
+	       "the newest long name is found");
+	dns_cache_clear(c);
+	tap_ok(dns_cache_put_h(c, "s.example", 9, DNS_T_TXT, h, answer(DNS_DATA, "3"), 60, 20) &&
+		   hit(c, "s.example", DNS_T_TXT, 21, "3"),
+	       "usable again after clear");
+	dns_cache_free(c);
+}
+
 int main(void)
 {
 	struct dns_cache *c = dns_cache_new(2, 300);
@@ -81,6 +132,8 @@ int main(void)
 		   !hit(c, "h0.example", DNS_T_A, 10000, NULL),
 	       "newest kept, oldest gone");
 	dns_cache_free(c);
+
+	test_hashed();
 
 	c = dns_cache_new(0, 300);
 	z = answer(DNS_DATA, "x");

@@ -148,8 +148,64 @@ static void test_helpers(void)
 	tap_is_int((long long)dns_name_label_count("", 0), 0, "labels empty");
 }
 
+/*
+ * The ASCII fast path of dns_name_to_ascii() against its contract, on
+ * many generated names near every limit: a valid ASCII name comes back
+ * lower-cased without its trailing dot; anything else gets exactly the
+ * reason dns_name_problem() gives.
+ */
+static void test_ascii_model(void)
+{
+	static const char alphabet[] = "aZ9-_.\t \x01+@(\\\x7f";
+	unsigned r = 2463534242u, bad = 0, n = 0, valid = 0;
+	char name[400], out[DNS_NAME_BUFSZ], want[DNS_NAME_BUFSZ];
+
+	for (int k = 0; k < 20000; k++) {
+		size_t len, wl;
+		const char *why = NULL, *p;
+		enum mp_err e;
+
+		r ^= r << 13, r ^= r >> 17, r ^= r << 5;
+		len = r % 300;
+		for (size_t i = 0; i < len; i++) {
+			r ^= r << 13, r ^= r >> 17, r ^= r << 5;
+			/* mostly letters and dots, now and then anything else,
+			 * so valid names, long labels and long names all occur */
+			if (r % 16 == 0)
+				name[i] = alphabet[(r >> 4) % (sizeof alphabet - 1)];
+			else if (r % 16 < 3)
+				name[i] = '.';
+			else
+				name[i] = (char)('a' + (r >> 4) % 26 - (r & 1024 ? 32 : 0));
+		}
+		if ((r >> 8) % 4 == 0 && len > 0 && len < 240) {
+			/* a quarter of them: no special bytes at all */
+			for (size_t i = 0; i < len; i++)
+				if (name[i] != '.' && !(name[i] >= 'a' && name[i] <= 'z'))
+					name[i] = 'Q';
+		}
+		e = dns_name_to_ascii(name, len, out, &why);
+		p = dns_name_problem(name, len);
+		n++;
+		valid += p == NULL;
+		if (p != NULL) {
+			bad += !(e == ERR_INVAL && why != NULL && strcmp(why, p) == 0);
+			continue;
+		}
+		wl = len > 1 && name[len - 1] == '.' ? len - 1 : len;
+		for (size_t i = 0; i < wl; i++)
+			want[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+		want[wl] = '\0';
+		bad += !(e == ERR_OK && strcmp(out, want) == 0);
+	}
+	tap_is_int(bad, 0, "%u generated ASCII names: result and reason as the model says", n);
+	tap_ok(valid > 2000 && n - valid > 2000, "the mix has valid (%u) and invalid (%u) names",
+	       valid, n - valid);
+}
+
 int main(void)
 {
+	test_ascii_model();
 	test_to_ascii();
 	test_display();
 	test_roundtrip();

@@ -214,6 +214,126 @@ static void test_failures(void)
 	fakezone_free(z);
 }
 
+/* A flat text of a tree, for comparing two walks. */
+static void dump(const struct dns_spf_node *n, char *out, size_t size)
+{
+	size_t o = strlen(out);
+
+	snprintf(out + o, size - o, "[%s %s %s cost=%u voids=%u", n->domain,
+		 dns_spf_node_status_name(n->status), n->error ? n->error : "-", n->cost, n->voids);
+	for (size_t i = 0; i < n->n_terms; i++) {
+		const struct dns_spf_wterm *t = &n->terms[i];
+
+		o = strlen(out);
+		snprintf(out + o, size - o, " {%s %s %u %s %s}", t->text,
+			 dns_spf_kind_name(t->kind), t->cost, t->target ? t->target : "-",
+			 t->note ? t->note : "-");
+		if (t->child)
+			dump(t->child, out, size);
+	}
+	o = strlen(out);
+	snprintf(out + o, size - o, "]");
+}
+
+struct twice {
+	struct dns_book *book;
+	struct dns_spf_tree *first, *second;
+};
+
+/* Walk once to completion, then again in the same book (every parse from the memo). */
+static enum mp_err walk_twice(void *arg)
+{
+	struct twice *t = arg;
+	enum mp_err e = dns_spf_walk(t->book, "top.example.test", &t->first);
+
+	if (e != ERR_OK)
+		return e;
+	return dns_spf_walk(t->book, "top.example.test", &t->second);
+}
+
+/*
+ * The parse memo (dns/book): a re-walk in the same book gives the same tree;
+ * records with the same bytes at two names share a parse, different bytes
+ * (the same name's record as another name sees it) do not; a syntax error
+ * is remembered as one.
+ */
+static void test_memo(void)
+{
+	struct fakezone *z = fakezone_new();
+	struct twice t = {.book = dns_book_new(512)};
+	char a[8192] = "", b[8192] = "";
+	const struct dns_spf_node *r;
+
+	fakezone_add_txt(z, "top.example.test",
+			 "v=spf1 include:c.example.test include:d.example.test "
+			 "include:e.example.test include:f.example.test include:bad.example.test "
+			 "-all");
+	fakezone_add_txt(z, "c.example.test", "v=spf1 a:h.example.test -all");
+	fakezone_add_txt(z, "d.example.test", "v=spf1 a:h.example.test -all");
+	fakezone_add_txt(z, "e.example.test", "v=spf1 mx:h.example.test -all");
+	fakezone_add_txt(z, "f.example.test", "v=spf1 a:h.example.test  -all");
+	fakezone_add_txt(z, "bad.example.test", "v=spf1 a:h.example.test foo:bar");
+	fakezone_add_addr(z, "h.example.test", "192.0.2.9");
+	tap_ok(fakezone_run(z, t.book, walk_twice, &t) == ERR_OK && t.first && t.second,
+	       "memo: walked twice in one book");
+	if (t.first && t.second) {
+		dump(t.first->root, a, sizeof a);
+		dump(t.second->root, b, sizeof b);
+		tap_is_str(b, a, "memo: the second walk gives the same tree");
+		r = t.second->root;
+		tap_ok(r->n_terms == 6 && r->terms[0].child && r->terms[2].child,
+		       "memo: children present");
+		if (r->n_terms == 6 && r->terms[0].child && r->terms[2].child &&
+		    r->terms[3].child && r->terms[4].child) {
+			tap_is_str(r->terms[1].child->terms[0].text, "a:h.example.test",
+				   "memo: same bytes at two names, same terms");
+			tap_is_str(r->terms[2].child->terms[0].text, "mx:h.example.test",
+				   "memo: different bytes are parsed on their own");
+			tap_is_int((long long)r->terms[3].child->n_terms, 2,
+				   "memo: a record differing only in spacing is its own entry");
+			tap_is_str(r->terms[4].child->error, "unknown mechanism at 'foo:bar'",
+				   "memo: a syntax error is remembered as one");
+		}
+	}
+	dns_spf_tree_free(t.first);
+	dns_spf_tree_free(t.second);
+	dns_book_free(t.book);
+	fakezone_free(z);
+}
+
+/*
+ * A record that changes between checks: a second answer put into the same
+ * book is ignored (answers never change, so the memo stays right), and a
+ * new book (the next check) sees the new record, not the old parse.
+ */
+static void test_changed_record(void)
+{
+	struct fakezone *z1 = fakezone_new(), *z2 = fakezone_new();
+	struct run r = {.book = dns_book_new(64), .domain = "chg.example.test"};
+	struct dns_spf_tree *again = NULL, *fresh;
+	struct dns_answer *other;
+
+	fakezone_add_txt(z1, "chg.example.test", "v=spf1 a:h.example.test -all");
+	fakezone_add_txt(z2, "chg.example.test", "v=spf1 mx:h.example.test ~all");
+	tap_ok(fakezone_run(z1, r.book, run_walk, &r) == ERR_OK, "changed: first check");
+	other = dns_answer_new("chg.example.test", DNS_T_TXT, DNS_DATA, NULL);
+	dns_answer_add(other, "v=spf1 -all", 11, 300, 0);
+	dns_book_put(r.book, other); /* ignored: already answered */
+	tap_ok(dns_spf_walk(r.book, "chg.example.test", &again) == ERR_OK && again &&
+		   again->root->n_terms == 2 && again->root->terms[0].kind == DNS_SPF_A,
+	       "changed: a later answer to the same question changes nothing in that book");
+	dns_spf_tree_free(again);
+	dns_spf_tree_free(r.tree);
+	dns_book_free(r.book);
+	fresh = walk(z2, "chg.example.test", NULL);
+	tap_ok(fresh->root->n_terms == 2 && fresh->root->terms[0].kind == DNS_SPF_MX &&
+		   fresh->root->terms[1].qualifier == '~',
+	       "changed: the next check (a new book) sees the new record");
+	dns_spf_tree_free(fresh);
+	fakezone_free(z1);
+	fakezone_free(z2);
+}
+
 int main(void)
 {
 	test_nested();
@@ -221,5 +341,7 @@ int main(void)
 	test_loops();
 	test_bounds();
 	test_failures();
+	test_memo();
+	test_changed_record();
 	return tap_done();
 }

@@ -25,6 +25,52 @@ static void test_tags(void)
 	nows = dns_tags_value_nows(dns_tags_find(&t, "p"), NULL);
 	tap_is_str(nows, "ABCDEF", "value without whitespace");
 	free(nows);
+	{
+		/* Whitespace past the first 8 bytes; bytes below 0x21 or above 0x7e are kept. */
+		struct dns_tag raw = {.name = "p",
+				      .name_len = 1,
+				      .value = "ABCDEFGHIJ KLM\tNOP\r\nQRSTUVWXYZ",
+				      .value_len = 30};
+		struct dns_tag odd = {.name = "p",
+				      .name_len = 1,
+				      .value = "ab\x01"
+					       "cd efgh\xc3ij\x7f",
+				      .value_len = 14};
+		size_t n = 0;
+
+		nows = dns_tags_value_nows(&raw, &n);
+		tap_ok(n == 26 && strcmp(nows, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 0,
+		       "whitespace anywhere in a long value removed");
+		free(nows);
+		nows = dns_tags_value_nows(&odd, &n);
+		tap_ok(n == 13 && memcmp(nows,
+					 "ab\x01"
+					 "cdefgh\xc3ij\x7f",
+					 13) == 0,
+		       "only SP, HTAB, CR, LF removed");
+		free(nows);
+		raw.value_len = 10;
+		nows = dns_tags_value_nows(&raw, &n);
+		tap_ok(n == 10 && strcmp(nows, "ABCDEFGHIJ") == 0, "no whitespace: copied whole");
+		free(nows);
+	}
+	tap_ok(dns_tags_parse("p=ABCDEFGHIJ KLMNOPQRSTUVWXYZ012345 \t; q=1", 42, 0, &t, why,
+			      sizeof why) == ERR_OK &&
+		   t.n == 2 && t.v[0].value_len == 33 &&
+		   memcmp(t.v[0].value, "ABCDEFGHIJ KLMNOPQRSTUVWXYZ012345", 33) == 0,
+	       "long value: inner space kept, trailing whitespace trimmed, ';' ends it");
+	tap_ok(dns_tags_parse("p=ABCDEFGHIJKLMNOPQR\x01ST", 23, 0, &t, why, sizeof why) ==
+		       ERR_PARSE &&
+		   strstr(why, "offset 20") != NULL,
+	       "a control byte past the first 8 value bytes is refused where it is (%s)", why);
+	tap_ok(dns_tags_parse("p=ABCDEFGHIJKLMNOPQRSTUVW\x7f", 26, 0, &t, why, sizeof why) ==
+		       ERR_PARSE &&
+		   strstr(why, "offset 25") != NULL,
+	       "DEL refused (%s)", why);
+	tap_ok(dns_tags_parse("p=ABCDEFGH\xc3\xa9IJKLMNOP", 20, 0, &t, why, sizeof why) ==
+		       ERR_PARSE &&
+		   strstr(why, "offset 10") != NULL,
+	       "a UTF-8 byte refused (%s)", why);
 	tap_ok(dns_tags_find(&t, "P") == NULL, "names are case-sensitive by default");
 	tap_ok(dns_tags_parse("A=1; b=2", 8, DNS_TAGS_ICASE, &t, why, sizeof why) == ERR_OK &&
 		   dns_tags_find(&t, "a") != NULL && dns_tags_value_is(&t.v[1], "2", false),
