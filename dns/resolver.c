@@ -37,7 +37,6 @@
  * RFCs: 1035 4.1.1 (RCODE), 2308 (negative caching), 6891 (EDNS); the reply
  * reading RFCs are listed in dns/reply.h.
  */
-#include <arpa/inet.h>
 #include <ares.h>
 #include <errno.h>
 #include <poll.h>
@@ -48,7 +47,6 @@
 #include <time.h>
 #include "common/buf.h"
 #include "common/log.h"
-#include "common/str.h"
 #include "common/xmalloc.h"
 #include "dns/cache.h"
 #include "dns/htab.h"
@@ -56,6 +54,7 @@
 #include "dns/name.h"
 #include "dns/reply.h"
 #include "dns/resolver.h"
+#include "dns/servers.h"
 
 #define EDNS_PAYLOAD 1232 /* RFC 6891 6.2.5; the DNS flag day 2020 value */
 #define CLASS_IN 1	  /* RFC 1035 3.2.4 */
@@ -188,58 +187,6 @@ static int sock_create_cb(ares_socket_t fd, int type, void *data)
 
 /* ---- set-up ---- */
 
-/* One "host[:port]" / "[v6][:port]" / bare v6 to c-ares CSV syntax. */
-static enum mp_err server_csv(struct buf *csv, const char *s)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	unsigned char bin[16];
-	const char *colon = strrchr(s, ':'), *port = NULL;
-	size_t hlen = strlen(s);
-	uint64_t p = 53;
-	bool v6 = false;
-
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-
-		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
-			return ERR_INVAL;
-		hlen = (size_t)(end - s - 1);
-		s++;
-		port = end[1] == ':' ? end + 2 : NULL;
-		v6 = true;
-	} else if (colon != NULL && strchr(s, ':') == colon) {
-		hlen = (size_t)(colon - s);
-		port = colon + 1;
-	} else if (colon != NULL) {
-		v6 = true; /* a bare IPv6 literal */
-	}
-	if (hlen == 0 || hlen >= sizeof host)
-		return ERR_INVAL;
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, bin) != 1)
-		return ERR_INVAL;
-	if (port && (common_str_to_u64(port, strlen(port), 65535, &p) != ERR_OK || p == 0))
-		return ERR_INVAL;
-	return common_buf_printf(csv, "%s%s%s%s:%u", csv->len ? "," : "", v6 ? "[" : "", host,
-				 v6 ? "]" : "", (unsigned)p);
-}
-
-/* The servers of opts as one c-ares CSV string (xmalloc'd) in *out. */
-static enum mp_err servers_csv(const struct dns_resolver_opts *o, char **out)
-{
-	struct buf csv;
-	enum mp_err e = ERR_OK;
-
-	common_buf_init(&csv, 64 * 1024);
-	for (size_t i = 0; i < o->n_servers && e == ERR_OK; i++)
-		e = server_csv(&csv, o->servers[i]);
-	if (e == ERR_OK)
-		*out = common_buf_steal(&csv, NULL);
-	common_buf_free(&csv);
-	return e;
-}
-
 /* A fresh c-ares channel with our flags, callbacks and servers in *ch. */
 static enum mp_err open_channel(struct dns_resolver *res, ares_channel *ch)
 {
@@ -286,7 +233,7 @@ enum mp_err dns_resolver_new(const struct dns_resolver_opts *opts, struct dns_re
 	res->o.resolv_conf = NULL;
 	res->resolv_conf = opts->resolv_conf ? xstrdup(opts->resolv_conf) : NULL;
 	if (opts->n_servers > 0)
-		e = servers_csv(opts, &res->csv);
+		e = dns_servers_csv(opts->servers, opts->n_servers, &res->csv);
 	if (e == ERR_OK)
 		e = open_channel(res, &res->ch);
 	if (e != ERR_OK) {
