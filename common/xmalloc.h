@@ -9,6 +9,7 @@
 #ifndef MAILPULSE_COMMON_XMALLOC_H
 #define MAILPULSE_COMMON_XMALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include "common/err.h"
@@ -20,8 +21,15 @@ void *xreallocarray(void *ptr, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
 /* Copy of len bytes at p, plus a terminating NUL (p may hold NULs). */
 char *xmemdup0(const void *p, size_t len);
-/* printf into a fresh string. */
+/*
+ * printf into a fresh string: exactly what vsnprintf() would give.  Plain
+ * formats (%s %d %u %ld %lu %zu %%, no flags, width or precision, at most 16
+ * conversions) are copied directly, any other is formatted once on the stack
+ * (see xmalloc.c for why).
+ */
 char *xasprintf(const char *fmt, ...) MP_PRINTF(1, 2);
+/* The same with a va_list (ap is consumed). */
+char *xvasprintf(const char *fmt, va_list ap) MP_PRINTF(1, 0);
 
 /* Print "fatal: ..." to stderr and abort().  Only for broken invariants. */
 void fatal(const char *fmt, ...) MP_PRINTF(1, 2) MP_NORETURN;

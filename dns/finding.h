@@ -50,11 +50,10 @@ void dns_findings_add(struct dns_findings *f, const char *check, const char *cod
 
 /*
  * Format a finding text (message, fix) printf-style; the result is exactly
- * what vsnprintf() would give.  Why not xasprintf(): checks format tens of
- * texts per domain and glibc's vsnprintf costs about 2,000 instructions a
- * call, twice (measure, then write).  The plain conversions %s %d %u %ld
- * %lu %zu and %% (no flags, width or precision; at most 16 of them) are
- * copied directly; any other format falls back to vsnprintf().  Caller frees.
+ * what vsnprintf() would give.  It is xasprintf() (common/xmalloc), whose
+ * plain conversions %s %d %u %ld %lu %zu and %% are copied directly without
+ * vsnprintf (checks format tens of texts per domain); kept under this name
+ * for the checks' call sites.  Caller frees.
  */
 char *dns_finding_fmt(const char *fmt, ...) MP_PRINTF(1, 2);
 /* The same with a va_list (ap is consumed). */
