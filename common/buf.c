@@ -93,6 +93,14 @@ enum mp_err common_buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	int n;
 	enum mp_err e;
 
+	if (xfmt_is_plain(fmt)) {
+		/* No vsnprintf at all: xvasprintf copies plain formats piece by piece. */
+		char *s = xvasprintf(fmt, ap);
+
+		e = common_buf_append(b, s, strlen(s));
+		free(s);
+		return e;
+	}
 	va_copy(cp, ap);
 	n = vsnprintf(dst, dstsz, fmt, cp);
 	va_end(cp);

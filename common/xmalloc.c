@@ -92,8 +92,7 @@ struct piece {
 	char num[24];
 };
 
-/* True when every conversion of fmt is %s %d %u %ld %lu %zu or %%, FMT_ARGS at most. */
-static bool plain_format(const char *fmt)
+bool xfmt_is_plain(const char *fmt)
 {
 	size_t n = 0;
 
@@ -225,7 +224,7 @@ char *xvasprintf(const char *fmt, va_list ap)
 	va_list aq;
 	char *out, *o;
 
-	if (!plain_format(fmt))
+	if (!xfmt_is_plain(fmt))
 		return vasprintf_slow(fmt, ap);
 	va_copy(aq, ap);
 	n = split(fmt, &aq, pc, &total);

@@ -10,6 +10,7 @@
 #define MAILPULSE_COMMON_XMALLOC_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include "common/err.h"
@@ -30,6 +31,12 @@ char *xmemdup0(const void *p, size_t len);
 char *xasprintf(const char *fmt, ...) MP_PRINTF(1, 2);
 /* The same with a va_list (ap is consumed). */
 char *xvasprintf(const char *fmt, va_list ap) MP_PRINTF(1, 0);
+/*
+ * True when every conversion of fmt is plain (%s %d %u %ld %lu %zu %%, at
+ * most 16): xvasprintf() then formats it without vsnprintf.  For other
+ * formatters that want the same fast path (common_buf_vprintf()).
+ */
+bool xfmt_is_plain(const char *fmt);
 
 /* Print "fatal: ..." to stderr and abort().  Only for broken invariants. */
 void fatal(const char *fmt, ...) MP_PRINTF(1, 2) MP_NORETURN;

@@ -105,14 +105,11 @@ void dns_findings_move(struct dns_findings *dst, struct dns_findings *src)
 enum mp_err dns_finding_buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 	enum mp_err e;
 
 	va_start(ap, fmt);
-	s = dns_finding_vfmt(fmt, ap);
+	e = common_buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	e = common_buf_append(b, s, strlen(s));
-	free(s);
 	return e;
 }
 

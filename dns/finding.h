@@ -60,9 +60,9 @@ char *dns_finding_fmt(const char *fmt, ...) MP_PRINTF(1, 2);
 char *dns_finding_vfmt(const char *fmt, va_list ap) MP_PRINTF(1, 0);
 
 /*
- * common_buf_printf() through dns_finding_vfmt(), for evidence and lists
- * built in a buffer: the same result (all or nothing: ERR_LIMIT past the
- * buffer's maximum, b unchanged), without vsnprintf's cost.
+ * common_buf_printf() under the name the checks use, for evidence and lists
+ * built in a buffer (all or nothing: ERR_LIMIT past the buffer's maximum, b
+ * unchanged); plain formats skip vsnprintf there (xfmt_is_plain()).
  */
 enum mp_err dns_finding_buf_printf(struct buf *b, const char *fmt, ...) MP_PRINTF(2, 3) MP_WUR;
 
